@@ -1,0 +1,70 @@
+import type { Product, Variant } from '../catalog/product.js';
+import type { CategoryMapper } from './category-map.js';
+import type { RegionRules, SellerType } from './regions.js';
+
+export type Severity = 'blocker' | 'warning';
+
+/** Package size used for every product that carries none of its own (Shopify stores no dimensions). */
+export interface PackageDimensions {
+  length: number;
+  width: number;
+  height: number;
+  unit: 'CENTIMETER' | 'INCH';
+}
+
+/** What a rule may know besides the product: the target market and the merchant's settings. */
+export interface AuditContext {
+  region: RegionRules;
+  sellerType: SellerType;
+  /** The currency the catalog's prices are in; null when not set (then assumed to be the region's). */
+  catalogCurrency: string | null;
+  categories: CategoryMapper;
+  defaultPackage: PackageDimensions | null;
+  /** Metafield ("namespace.key") that holds a product's package size as "L x W x H cm". */
+  packageMetafield: string;
+  sellerSkuPattern: RegExp;
+}
+
+/** One thing a rule found; the engine adds the rule's id, severity and hint. */
+export interface RuleHit {
+  message: string;
+  variant?: Variant;
+  /** Replaces the rule's general hint when the fix depends on the data. */
+  hint?: string;
+}
+
+export type RuleResult = undefined | string | RuleHit | RuleHit[];
+
+export type ProductCheck = (product: Product) => RuleResult;
+
+/**
+ * A listing rule. `fact` cites where the limit comes from (tiktok-shop.md section and error code);
+ * `hint` tells a merchant what to change in Shopify. Ids are stored and shown: never rename one.
+ */
+export interface Rule {
+  id: string;
+  severity: Severity;
+  /** A few words for tables: "Title too long". */
+  summary: string;
+  fact: string;
+  hint: string;
+  /** Builds the check for one audit; rules that compare products keep their memory in the closure. */
+  createCheck(context: AuditContext): ProductCheck;
+}
+
+type RuleFields = Omit<Rule, 'createCheck'>;
+
+/** A rule that looks at one product at a time. */
+export function defineRule(fields: RuleFields & { check(product: Product, context: AuditContext): RuleResult }): Rule {
+  const { check, ...rest } = fields;
+  return { ...rest, createCheck: (context) => (product) => check(product, context) };
+}
+
+/** A rule that compares products across the catalog; state lives in what `createCheck` returns. */
+export function defineCatalogRule(fields: Rule): Rule {
+  return fields;
+}
+
+export function variantLabel(variant: Variant): string {
+  return variant.sku ? `SKU ${variant.sku}` : `variant ${variant.position}`;
+}

@@ -1,0 +1,135 @@
+import { DEFAULT_OPTION_VALUE, type Product, type Variant } from '../../catalog/product.js';
+import { defineCatalogRule, defineRule, variantLabel, type RuleHit } from '../rule.js';
+import { characterCount, characterName, quote } from '../text.js';
+
+const MAX_SELLER_SKU = 50;
+
+/** "variant 2 (Red / M)": a variant without a SKU is easier to find in Shopify by its options. */
+function variantWithOptions(variant: Variant): string {
+  const values = variant.optionValues.filter((value) => value !== '' && value !== DEFAULT_OPTION_VALUE);
+  return values.length > 0 ? `${variantLabel(variant)} (${values.join(' / ')})` : variantLabel(variant);
+}
+
+const MAX_NAMED_CHARACTERS = 5;
+
+/**
+ * The characters of sku that fail the pattern on their own, when leaving them out makes the SKU pass
+ * (the pattern describes a character set, as the default does); empty when the pattern is about structure.
+ */
+function offendingCharacters(pattern: RegExp, sku: string): string[] {
+  const found = new Set<string>();
+  let rest = '';
+  for (const char of sku) {
+    pattern.lastIndex = 0;
+    if (pattern.test(char)) rest += char;
+    else found.add(char);
+  }
+  pattern.lastIndex = 0;
+  if (found.size === 0 || (rest !== '' && !pattern.test(rest))) return [];
+  return [...found].slice(0, MAX_NAMED_CHARACTERS).map(characterName);
+}
+
+export const sellerSkuMissing = defineRule({
+  id: 'seller-sku-missing',
+  severity: 'warning',
+  summary: 'Variant without SKU',
+  fact: 'tiktok-shop.md §8 seller_sku (optional for TikTok Shop); shopshift matches TikTok orders and stock to Shopify variants by SKU',
+  hint: 'Give every variant a unique SKU in Shopify.',
+  check(product) {
+    let hits: RuleHit[] | undefined;
+    for (const variant of product.variants) {
+      if (variant.sku.trim() !== '') continue;
+      (hits ??= []).push({
+        message: `The ${variantWithOptions(variant)} has no SKU, so TikTok Shop orders and stock for it cannot be matched back to the Shopify variant.`,
+        variant,
+      });
+    }
+    return hits;
+  },
+});
+
+export const sellerSkuTooLong = defineRule({
+  id: 'seller-sku-too-long',
+  severity: 'blocker',
+  summary: 'SKU over 50 characters',
+  fact: 'tiktok-shop.md §8 seller_sku: at most 50 characters',
+  hint: 'Shorten the SKU in Shopify to 50 characters and keep it unique.',
+  check(product) {
+    let hits: RuleHit[] | undefined;
+    for (const variant of product.variants) {
+      const sku = variant.sku.trim();
+      if (sku.length <= MAX_SELLER_SKU) continue;
+      const length = characterCount(sku);
+      if (length <= MAX_SELLER_SKU) continue;
+      (hits ??= []).push({
+        message: `The SKU ${quote(sku)} has ${length} characters; TikTok Shop allows ${MAX_SELLER_SKU}.`,
+        variant,
+      });
+    }
+    return hits;
+  },
+});
+
+export const sellerSkuFormat = defineRule({
+  id: 'seller-sku-format',
+  severity: 'warning',
+  summary: 'Unusual characters in SKU',
+  fact: 'tiktok-shop.md §8 seller_sku: allowed characters unknown, so the accepted pattern is a setting (sellerSkuPattern)',
+  hint: 'Change the SKU in Shopify to letters, digits, hyphens and underscores: no spaces, accents or emoji.',
+  check(product, { sellerSkuPattern }) {
+    let hits: RuleHit[] | undefined;
+    for (const variant of product.variants) {
+      const sku = variant.sku.trim();
+      if (sku === '') continue;
+      sellerSkuPattern.lastIndex = 0;
+      if (sellerSkuPattern.test(sku)) continue;
+      const offending = offendingCharacters(sellerSkuPattern, sku);
+      const what = offending.length > 0
+        ? `contains characters the SKU setting does not allow: ${offending.join(', ')}`
+        : `does not match the SKU setting's pattern ${sellerSkuPattern.source}`;
+      (hits ??= []).push({
+        message: `The SKU ${quote(sku)} ${what}; TikTok Shop may reject it.`,
+        variant,
+      });
+    }
+    return hits;
+  },
+});
+
+export const sellerSkuDuplicate = defineCatalogRule({
+  id: 'seller-sku-duplicate',
+  severity: 'blocker',
+  summary: 'SKU used twice',
+  fact: 'tiktok-shop.md §8 seller_sku; shopshift tracks each TikTok Shop listing by seller SKU, so two variants with one SKU would overwrite each other',
+  hint: 'Give every variant a unique SKU in Shopify.',
+  createCheck() {
+    // SKU → handle of the product that used it first; the handle is a string the product holds already.
+    const firstHandle = new Map<string, string>();
+    return (product) => {
+      let hits: RuleHit[] | undefined;
+      const { variants } = product;
+      for (let v = 0; v < variants.length; v++) {
+        const variant = variants[v]!;
+        const sku = variant.sku.trim();
+        if (sku === '') continue;
+        const handle = firstHandle.get(sku);
+        if (handle === undefined) {
+          firstHandle.set(sku, product.handle);
+          continue;
+        }
+        (hits ??= []).push({ message: `The SKU ${quote(sku)} is already used by ${firstUse(product, v, sku, handle)}.`, variant });
+      }
+      return hits;
+    };
+  },
+});
+
+function firstUse(product: Product, index: number, sku: string, handle: string): string {
+  for (let v = 0; v < index; v++) {
+    const earlier = product.variants[v]!;
+    if (earlier.sku.trim() === sku) return `variant ${earlier.position} of this product`;
+  }
+  return `product "${handle}"`;
+}
+
+export const sellerSkuRules = [sellerSkuMissing, sellerSkuTooLong, sellerSkuFormat, sellerSkuDuplicate];

@@ -1,0 +1,164 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { SourceError } from '../errors.js';
+import { emptyProduct, emptyVariant, type InvalidValue, type Product } from './product.js';
+import type { CatalogSource, ReadOptions } from './source.js';
+import { readDecimal } from './values.js';
+
+// stream-json ships CommonJS only.
+const require = createRequire(import.meta.url);
+const { parser: jsonParser } = require('stream-json') as typeof import('stream-json');
+const { pick } = require('stream-json/filters/Pick') as typeof import('stream-json/filters/Pick');
+const { streamArray } = require('stream-json/streamers/StreamArray') as typeof import('stream-json/streamers/StreamArray');
+
+const id = z.union([z.string(), z.number()]).transform(String);
+const text = z.string().nullish().transform((value) => value ?? '');
+const price = z.union([z.string(), z.number()]).nullish().transform((value) => (value === null || value === undefined ? null : String(value)));
+
+/** The storefront `/products.json` shape (shopify.md §7): prices are strings, tags a list. */
+export const storefrontProductSchema = z.object({
+  id: id.optional(),
+  title: text,
+  handle: z.string(),
+  body_html: text,
+  vendor: text,
+  product_type: text,
+  published_at: z.string().nullish(),
+  tags: z.union([z.array(z.string()), z.string()]).nullish(),
+  variants: z.array(
+    z.object({
+      id: id.optional(),
+      title: text,
+      option1: z.string().nullish(),
+      option2: z.string().nullish(),
+      option3: z.string().nullish(),
+      sku: text,
+      barcode: z.string().nullish(),
+      requires_shipping: z.boolean().nullish(),
+      taxable: z.boolean().nullish(),
+      available: z.boolean().nullish(),
+      price,
+      compare_at_price: price,
+      grams: z.number().nullish(),
+      inventory_quantity: z.number().int().nullish(),
+      featured_image: z.object({ src: z.string() }).passthrough().nullish(),
+    }).passthrough(),
+  ).default([]),
+  images: z.array(
+    z.object({
+      src: z.string(),
+      position: z.number().int().nullish(),
+      alt: z.string().nullish(),
+      width: z.number().int().nullish(),
+      height: z.number().int().nullish(),
+    }).passthrough(),
+  ).default([]),
+  options: z.array(z.object({ name: z.string(), values: z.array(z.string()).default([]) }).passthrough()).default([]),
+}).passthrough();
+export type StorefrontProduct = z.infer<typeof storefrontProductSchema>;
+
+export function fromStorefrontProduct(raw: StorefrontProduct): Product {
+  const product = emptyProduct(raw.handle);
+  product.sourceId = raw.id ?? null;
+  product.title = raw.title.trim();
+  product.descriptionHtml = raw.body_html;
+  product.vendor = raw.vendor.trim();
+  product.productType = raw.product_type.trim();
+  product.tags = typeof raw.tags === 'string' ? raw.tags.split(',').map((tag) => tag.trim()).filter(Boolean) : (raw.tags ?? []);
+  // Only published products appear in products.json, so they are for sale.
+  product.status = 'active';
+  product.published = raw.published_at ? true : null;
+  product.options = raw.options.map((option) => ({ name: option.name, values: option.values }));
+  product.images = raw.images.map((image) => ({
+    src: image.src, position: image.position ?? null, alt: image.alt ?? '', width: image.width ?? null, height: image.height ?? null,
+  }));
+  product.variants = raw.variants.map((rawVariant, index) => {
+    const variant = emptyVariant(index + 1);
+    const invalid: InvalidValue[] = variant.invalid;
+    variant.sourceId = rawVariant.id ?? null;
+    variant.sku = rawVariant.sku.trim();
+    variant.barcode = rawVariant.barcode?.trim() ?? '';
+    variant.optionValues = [rawVariant.option1, rawVariant.option2, rawVariant.option3]
+      .slice(0, product.options.length)
+      .map((value) => value ?? '');
+    variant.price = rawVariant.price === null ? null : readDecimal(rawVariant.price, 'Price', invalid);
+    variant.compareAtPrice = rawVariant.compare_at_price === null ? null : readDecimal(rawVariant.compare_at_price, 'Compare-at price', invalid);
+    variant.inventoryQuantity = rawVariant.inventory_quantity ?? null;
+    variant.available = rawVariant.available ?? null;
+    variant.weightGrams = rawVariant.grams ?? null;
+    variant.requiresShipping = rawVariant.requires_shipping ?? null;
+    variant.taxable = rawVariant.taxable ?? null;
+    variant.imageSrc = rawVariant.featured_image?.src ?? '';
+    return variant;
+  });
+  return product;
+}
+
+function describeIssue(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || 'product'}: ${first.message}` : 'invalid product';
+}
+
+/** Turns raw storefront objects into products; one that does not fit the shape is reported and skipped. */
+export function* storefrontProducts(
+  items: Iterable<unknown>,
+  where: (position: number) => { line: null; page?: number; at: string },
+  onIssue: ReadOptions['onIssue'],
+): Generator<Product> {
+  let position = 0;
+  for (const item of items) {
+    position++;
+    const parsed = storefrontProductSchema.safeParse(item);
+    if (parsed.success) {
+      yield fromStorefrontProduct(parsed.data);
+      continue;
+    }
+    const { line, page, at } = where(position);
+    onIssue?.({ line, ...(page === undefined ? {} : { page }), message: `Product ${at} skipped: ${describeIssue(parsed.error)}.` });
+  }
+}
+
+/** A products.json page saved to a file ({"products": [...]}), streamed product by product. */
+export function productsJsonFileSource(path: string): CatalogSource {
+  return {
+    kind: 'products-json',
+    label: path,
+    read: (options) => readProductsJsonFile(path, options ?? {}),
+  };
+}
+
+async function* readProductsJsonFile(path: string, { onIssue, onProgress, signal }: ReadOptions): AsyncGenerator<Product> {
+  const size = await stat(path).then((info) => info.size, (error: NodeJS.ErrnoException) => {
+    throw new SourceError('SOURCE_UNREADABLE', `Cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.code}.`, { cause: error });
+  });
+  const file = createReadStream(path);
+  const items = file.pipe(jsonParser()).pipe(pick({ filter: 'products' })).pipe(streamArray());
+  const fail = (error: Error) => items.destroy(error);
+  file.on('error', fail);
+  let products = 0;
+  let position = 0;
+  try {
+    for await (const { value } of items as Readable & AsyncIterable<{ key: number; value: unknown }>) {
+      if (signal?.aborted) throw signal.reason;
+      position++;
+      const at = position;
+      for (const product of storefrontProducts([value], () => ({ line: null, at: `#${at}` }), onIssue)) {
+        products++;
+        yield product;
+      }
+      if (position % 100 === 0) onProgress?.({ bytesRead: file.bytesRead, totalBytes: size, products });
+    }
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    throw new SourceError('SOURCE_NOT_A_CATALOG', `${path} is not valid JSON: ${(error as Error).message}.`, { cause: error });
+  } finally {
+    file.destroy();
+  }
+  if (position === 0) {
+    throw new SourceError('SOURCE_NOT_A_CATALOG', `${path} has no products: expected a storefront products.json page ({"products": [...]}).`);
+  }
+  onProgress?.({ bytesRead: size, totalBytes: size, products });
+}

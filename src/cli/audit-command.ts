@@ -1,0 +1,156 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { auditSettingsFrom, createAuditContext } from '../audit/context.js';
+import { runAudit } from '../audit/engine.js';
+import { regionCodeSchema, sellerTypeSchema } from '../audit/regions.js';
+import { findingsCsvHeader, findingsCsvRows } from '../audit/report/csv.js';
+import { createJsonReportWriter } from '../audit/report/json.js';
+import { renderTextReport } from '../audit/report/text.js';
+import { allRules } from '../audit/rules/index.js';
+import type { AuditSummary } from '../audit/summary.js';
+import type { ProductResult } from '../audit/verdict.js';
+import { openCatalogSource } from '../catalog/open-source.js';
+import type { Config } from '../config.js';
+import { UserInputError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createProgressDisplay } from './progress.js';
+
+export const AUDIT_USAGE = `Usage: shopshift audit <file-or-url> [options]
+
+  <file-or-url>            a Shopify product CSV export, a saved products.json page,
+                           a store URL (reads its public products.json) or a URL of a CSV
+  --format text|json|csv   report format (default text); csv lists every finding
+  --out FILE               write the report to FILE (the text summary still goes to the terminal)
+  --region CODE            TikTok Shop market: US, GB (UK), ID, MY, PH, SG, TH, VN (default TIKTOK_REGION)
+  --seller-type TYPE       local or cross-border (default TIKTOK_SELLER_TYPE)
+  --currency CODE          currency of the catalog's prices (default CATALOG_CURRENCY)
+  --categories FILE        category mapping CSV: "Shopify type or category,TikTok category id"
+  --tiktok-categories FILE TikTok's category list CSV (category_id,category_path) to check mapped ids
+  --package "LxWxH cm"     package size for products without their own
+  --status LIST            Shopify statuses to audit, e.g. active,draft (default AUDIT_STATUSES)
+  --top N                  rules to show in the text report (default 10)
+  --no-progress            no progress bar
+
+Exit status: 0 no blockers, 1 blockers found, 2 the audit could not run.`;
+
+const optionsSchema = z.object({
+  format: z.enum(['text', 'json', 'csv']).default('text'),
+  out: z.string().min(1).optional(),
+  region: z.preprocess((value) => (typeof value === 'string' ? value.toUpperCase().replace(/^UK$/, 'GB') : value), regionCodeSchema.optional()),
+  'seller-type': sellerTypeSchema.optional(),
+  currency: z.string().regex(/^[A-Za-z]{3}$/, 'a three-letter code such as GBP').transform((code) => code.toUpperCase()).optional(),
+  categories: z.string().min(1).optional(),
+  'tiktok-categories': z.string().min(1).optional(),
+  package: z.string().min(1).optional(),
+  status: z
+    .string()
+    .transform((list) => list.split(',').map((status) => status.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(['active', 'draft', 'archived', 'unlisted'])).min(1))
+    .optional(),
+  top: z.coerce.number().int().min(1).max(100).default(10),
+  'no-progress': z.boolean().default(false),
+});
+
+export interface CommandIo {
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+  config: Config;
+  log: Logger;
+}
+
+function parseAuditArgs(args: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' }, out: { type: 'string' }, region: { type: 'string' }, 'seller-type': { type: 'string' },
+        currency: { type: 'string' }, categories: { type: 'string' }, 'tiktok-categories': { type: 'string' },
+        package: { type: 'string' }, status: { type: 'string' }, top: { type: 'string' }, 'no-progress': { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UserInputError(`${(error as Error).message.replace(/\. To specify.*$/s, '.')}\n\n${AUDIT_USAGE}`);
+  }
+  const [location, ...extra] = parsed.positionals;
+  if (!location) throw new UserInputError(`Name the catalog to audit.\n\n${AUDIT_USAGE}`);
+  if (extra.length > 0) throw new UserInputError(`Unexpected argument "${extra[0]}": audit one catalog at a time.\n\n${AUDIT_USAGE}`);
+  const options = optionsSchema.safeParse(parsed.values);
+  if (!options.success) {
+    const issue = options.error.issues[0]!;
+    throw new UserInputError(`--${String(issue.path[0])}: ${issue.message}.\n\n${AUDIT_USAGE}`);
+  }
+  return { location, options: options.data };
+}
+
+function writerFor(stream: Writable) {
+  return async (text: string) => {
+    if (text !== '' && !stream.write(text)) await once(stream, 'drain');
+  };
+}
+
+/** `shopshift audit`: streams the catalog through the rules and writes the chosen report. Returns the exit status. */
+export async function auditCommand(args: string[], io: CommandIo): Promise<number> {
+  const { location, options } = parseAuditArgs(args);
+  const { config } = io;
+  const settings = auditSettingsFrom(config);
+  const context = await createAuditContext({
+    ...settings,
+    region: options.region ?? settings.region,
+    sellerType: options['seller-type'] ?? settings.sellerType,
+    catalogCurrency: options.currency ?? settings.catalogCurrency,
+    categoryMapFile: options.categories ?? settings.categoryMapFile,
+    tiktokCategoriesFile: options['tiktok-categories'] ?? settings.tiktokCategoriesFile,
+    packageDefaultDimensions: options.package ?? settings.packageDefaultDimensions,
+  });
+  const source = openCatalogSource(location, {
+    timeoutMs: config.FETCH_TIMEOUT_MS, maxBytes: config.FETCH_MAX_BYTES, maxRetries: config.FETCH_MAX_RETRIES,
+    retryBaseMs: 500, maxPages: config.PRODUCTS_JSON_MAX_PAGES,
+  });
+
+  const file = options.out ? createWriteStream(options.out) : null;
+  const reportStream = file ?? io.stdout;
+  const write = writerFor(reportStream);
+  const json = options.format === 'json' ? createJsonReportWriter(write) : null;
+  let onResult: ((result: ProductResult) => Promise<void>) | undefined;
+  if (options.format === 'csv') {
+    await write(findingsCsvHeader());
+    onResult = (result) => write(findingsCsvRows(result));
+  } else if (json) {
+    await json.start();
+    onResult = (result) => json.product(result);
+  }
+
+  const progress = createProgressDisplay(io.stderr, { enabled: !options['no-progress'] });
+  let summary: AuditSummary;
+  try {
+    summary = await runAudit(source, {
+      rules: allRules,
+      context,
+      statuses: new Set(options.status ?? config.AUDIT_STATUSES),
+      ...(onResult ? { onResult } : {}),
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.stop();
+  }
+
+  const text = renderTextReport(summary, { topRules: options.top });
+  if (json) await json.finish(summary);
+  if (options.format === 'text') await write(text);
+  if (file) {
+    file.end();
+    await once(file, 'finish');
+    if (options.format !== 'text') io.stdout.write(text);
+    io.stdout.write(`Report written to ${options.out}\n`);
+  }
+  io.log.info(
+    { source: summary.source.label, products: summary.products.audited, blocked: summary.products.blocked, ms: summary.durationMs },
+    'audit finished',
+  );
+  return summary.products.blocked > 0 ? 1 : 0;
+}

@@ -1,0 +1,62 @@
+import { ShopshiftError, newRef, toUserText } from '../errors.js';
+import { loadConfig, loadDotEnv } from '../config.js';
+import { createLogger } from '../log.js';
+import { AUDIT_USAGE, auditCommand } from './audit-command.js';
+import { rulesCommand } from './rules-command.js';
+import { startCommand } from './start-command.js';
+
+const USAGE = `shopshift: move a Shopify catalog to TikTok Shop, safely.
+
+Commands:
+  shopshift start                 run shopshift (without credentials: audit the bundled sample catalog)
+  shopshift audit <file-or-url>   check a catalog against TikTok Shop listing rules
+  shopshift rules [--region CODE] list every rule the audit checks, with its source
+  shopshift help                  this text
+
+${AUDIT_USAGE}`;
+
+async function run(argv: string[]): Promise<number> {
+  loadDotEnv();
+  const [command = 'help', ...args] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = loadConfig();
+  // The terminal is for reports; operational log lines only when asked for.
+  const log = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn' });
+  const io = { stdout: process.stdout, stderr: process.stderr, config, log };
+  try {
+    switch (command) {
+      case 'audit':
+        return await auditCommand(args, io);
+      case 'rules':
+        return rulesCommand(args, io);
+      case 'start':
+        return await startCommand(io);
+      default:
+        process.stderr.write(`shopshift: unknown command "${command}".\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ShopshiftError) {
+      process.stderr.write(`shopshift: ${error.userText}\n`);
+      return 2;
+    }
+    const ref = newRef();
+    log.error({ err: error, ref, command }, 'command failed');
+    process.stderr.write(`shopshift: ${toUserText(error, ref)}\n`);
+    return 2;
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Only configuration errors reach here: one clear line, no stack.
+    process.stderr.write(`shopshift: ${error instanceof ShopshiftError ? error.userText : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import type { ProductStatus } from './catalog/product.js';
+import { ConfigError } from './errors.js';
+import { regionCodeSchema, sellerTypeSchema } from './audit/regions.js';
+
+const optionalText = z.string().trim().optional().transform((value) => (value === '' ? undefined : value));
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const STATUS_NAMES = ['active', 'draft', 'archived', 'unlisted'] as const;
+
+/** Every setting shopshift reads, with its default; .env.example documents each one. */
+export const configSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TIKTOK_REGION: z.preprocess((value) => (typeof value === 'string' ? value.trim().toUpperCase().replace(/^UK$/, 'GB') : value), regionCodeSchema.default('US')),
+  TIKTOK_SELLER_TYPE: sellerTypeSchema.default('local'),
+  CATALOG_CURRENCY: optionalText.pipe(z.string().regex(/^[A-Z]{3}$/, 'expected a three-letter currency code such as USD').optional()),
+  CATEGORY_MAP_FILE: optionalText,
+  TIKTOK_CATEGORIES_FILE: optionalText,
+  PACKAGE_DEFAULT_DIMENSIONS: optionalText,
+  PACKAGE_DIMENSIONS_METAFIELD: z.string().trim().min(1).default('shopshift.package_dimensions'),
+  SELLER_SKU_PATTERN: z
+    .string()
+    .default('^[\\x21-\\x7E]+$')
+    .transform((pattern, context) => {
+      try {
+        return new RegExp(pattern);
+      } catch {
+        context.addIssue({ code: 'custom', message: 'not a valid regular expression' });
+        return z.NEVER;
+      }
+    }),
+  AUDIT_STATUSES: z
+    .string()
+    .default('active')
+    .transform((list) => list.split(',').map((status) => status.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(STATUS_NAMES)).min(1, 'name at least one of active, draft, archived, unlisted')),
+  FETCH_TIMEOUT_MS: positiveInt(30_000),
+  FETCH_MAX_BYTES: positiveInt(200 * 1024 * 1024),
+  FETCH_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  PRODUCTS_JSON_MAX_PAGES: positiveInt(100),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type AuditStatus = ProductStatus;
+
+/** Parses the environment once; a bad value stops start-up with one line that names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'configuration');
+  const raw = env[name];
+  const secret = /SECRET|TOKEN|KEY|PASSWORD/.test(name);
+  const shown = raw === undefined ? 'it is not set' : secret ? 'value hidden' : `got "${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}"`;
+  throw new ConfigError(`Invalid setting ${name}: ${issue.message} (${shown}). See .env.example.`);
+}
+
+/** Loads ./.env into process.env when present; variables already set in the environment win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
