@@ -11,8 +11,8 @@ import { readDecimal } from './values.js';
 // stream-json ships CommonJS only.
 const require = createRequire(import.meta.url);
 const { parser: jsonParser } = require('stream-json') as typeof import('stream-json');
-const { pick } = require('stream-json/filters/Pick') as typeof import('stream-json/filters/Pick');
-const { streamArray } = require('stream-json/streamers/StreamArray') as typeof import('stream-json/streamers/StreamArray');
+const { pick } = require('stream-json/filters/Pick') as typeof import('stream-json/filters/Pick.js');
+const { streamArray } = require('stream-json/streamers/StreamArray') as typeof import('stream-json/streamers/StreamArray.js');
 
 const id = z.union([z.string(), z.number()]).transform(String);
 const text = z.string().nullish().transform((value) => value ?? '');

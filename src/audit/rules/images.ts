@@ -99,7 +99,7 @@ export const imageFormat = defineRule({
       const format = unsupportedFormat(image.src);
       if (format === null || earlierCopy(images, i) !== -1) continue;
       (hits ??= []).push({
-        message: `${imageName(image, i)} is a ${format} file; TikTok Shop takes JPG and PNG only, so it is left out unless converted.`,
+        message: `${imageName(image, i)} is in ${format} format; TikTok Shop takes JPG and PNG only, so it is left out unless converted.`,
       });
     }
     // Variant images are normally product images too; report only those that are not, once per file.
@@ -110,7 +110,7 @@ export const imageFormat = defineRule({
       if (format === null) continue;
       if (isProductImage(product, variant.imageSrc) || earlierVariantImage(product, v)) continue;
       (hits ??= []).push({
-        message: `The image of ${variantLabel(variant)} (${fileName(variant.imageSrc)}) is a ${format} file; TikTok Shop takes JPG and PNG only, so it is left out unless converted.`,
+        message: `The image of ${variantLabel(variant)} (${fileName(variant.imageSrc)}) is in ${format} format; TikTok Shop takes JPG and PNG only, so it is left out unless converted.`,
         variant,
       });
     }

@@ -50,10 +50,10 @@ export const priceOutOfRange = defineRule({
       if (variant.price === null) continue;
       const price = Number(variant.price);
       if (price >= min && price <= max) continue;
-      const seller = sellerType === 'cross-border' && region.crossBorderPrice ? ' from cross-border sellers' : '';
+      const seller = sellerType === 'cross-border' && region.crossBorderPrice ? ' for cross-border sellers' : '';
       const range = `${AMOUNT.format(min)} to ${AMOUNT.format(max)} ${region.currency}`;
       (hits ??= []).push({
-        message: `The price of ${variantLabel(variant)} is ${variant.price} ${region.currency}; TikTok Shop ${region.name} takes prices${seller} from ${range}.`,
+        message: `The price of ${variantLabel(variant)} is ${variant.price} ${region.currency}; TikTok Shop ${region.name} takes prices from ${range}${seller}.`,
         variant,
         hint: price < min
           ? `Raise the price in Shopify to at least ${AMOUNT.format(min)} ${region.currency}; free items cannot be listed.`
@@ -94,7 +94,7 @@ export const compareAtBelowPrice = defineRule({
       const compareAt = Number(variant.compareAtPrice);
       // Shopify shows a compare-at price of 0 as empty: it means "no compare-at price".
       if (!(compareAt > 0) || compareAt > Number(variant.price)) continue;
-      const currency = catalogCurrency ?? region.currency;
+      const currency = catalogCurrency?.trim().toUpperCase() || region.currency;
       (hits ??= []).push({
         message: `The compare-at price of ${variantLabel(variant)} (${variant.compareAtPrice} ${currency}) is not higher than its price (${variant.price} ${currency}), so it shows no discount.`,
         variant,

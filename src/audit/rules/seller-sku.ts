@@ -4,28 +4,33 @@ import { characterCount, characterName, quote } from '../text.js';
 
 const MAX_SELLER_SKU = 50;
 
-/** "variant 2 (Red / M)": a variant without a SKU is easier to find in Shopify by its options. */
-function variantWithOptions(variant: Variant): string {
+/** "Variant 2 (Red / M)": a variant without a SKU is easier to find in Shopify by its options. */
+function variantWithoutSku(variant: Variant): string {
   const values = variant.optionValues.filter((value) => value !== '' && value !== DEFAULT_OPTION_VALUE);
-  return values.length > 0 ? `${variantLabel(variant)} (${values.join(' / ')})` : variantLabel(variant);
+  return values.length > 0 ? `Variant ${variant.position} (${values.join(' / ')})` : `Variant ${variant.position}`;
 }
 
 const MAX_NAMED_CHARACTERS = 5;
 
+/** pattern.test, safe for a pattern with the g or y flag (it comes from the settings). */
+function matches(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(text);
+}
+
 /**
- * The characters of sku that fail the pattern on their own, when leaving them out makes the SKU pass
- * (the pattern describes a character set, as the default does); empty when the pattern is about structure.
+ * The characters of sku that fail the pattern on their own, when leaving them out makes the SKU pass, i.e.
+ * the pattern describes a character set as the default does (a SKU of nothing else is checked with "A").
+ * Empty when the pattern is about structure ("^[A-Z]{3}-\d+$"), so the message names the pattern instead.
  */
 function offendingCharacters(pattern: RegExp, sku: string): string[] {
   const found = new Set<string>();
   let rest = '';
   for (const char of sku) {
-    pattern.lastIndex = 0;
-    if (pattern.test(char)) rest += char;
+    if (matches(pattern, char)) rest += char;
     else found.add(char);
   }
-  pattern.lastIndex = 0;
-  if (found.size === 0 || (rest !== '' && !pattern.test(rest))) return [];
+  if (found.size === 0 || !matches(pattern, rest === '' ? 'A' : rest)) return [];
   return [...found].slice(0, MAX_NAMED_CHARACTERS).map(characterName);
 }
 
@@ -40,7 +45,7 @@ export const sellerSkuMissing = defineRule({
     for (const variant of product.variants) {
       if (variant.sku.trim() !== '') continue;
       (hits ??= []).push({
-        message: `The ${variantWithOptions(variant)} has no SKU, so TikTok Shop orders and stock for it cannot be matched back to the Shopify variant.`,
+        message: `${variantWithoutSku(variant)} has no SKU, so TikTok Shop orders and stock for it cannot be matched back to the Shopify variant.`,
         variant,
       });
     }
@@ -81,8 +86,7 @@ export const sellerSkuFormat = defineRule({
     for (const variant of product.variants) {
       const sku = variant.sku.trim();
       if (sku === '') continue;
-      sellerSkuPattern.lastIndex = 0;
-      if (sellerSkuPattern.test(sku)) continue;
+      if (matches(sellerSkuPattern, sku)) continue;
       const offending = offendingCharacters(sellerSkuPattern, sku);
       const what = offending.length > 0
         ? `contains characters the SKU setting does not allow: ${offending.join(', ')}`

@@ -12,7 +12,7 @@ const isBlank = (value: string | undefined): boolean => value === undefined || v
 
 /** "Red / M": the variant's option values, for messages. */
 function combination(variant: Variant): string {
-  return variant.optionValues.filter((value) => value.trim() !== '').join(' / ');
+  return variant.optionValues.map((value) => value.trim()).filter((value) => value !== '').join(' / ');
 }
 
 /** Whether variant lacks a value for one of the product's sales options (options without any value are not sales attributes). */

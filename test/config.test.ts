@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+import { captureLogs } from './support/log-capture.js';
+
+describe('loadConfig', () => {
+  it('runs with no settings at all, on defaults', () => {
+    const config = loadConfig({});
+    expect(config.TIKTOK_REGION).toBe('US');
+    expect(config.TIKTOK_SELLER_TYPE).toBe('local');
+    expect(config.AUDIT_STATUSES).toEqual(['active']);
+    expect(config.CATALOG_CURRENCY).toBeUndefined();
+  });
+
+  it('accepts UK for GB and any case', () => expect(loadConfig({ TIKTOK_REGION: 'uk' }).TIKTOK_REGION).toBe('GB'));
+
+  it('treats an empty optional setting as unset', () => expect(loadConfig({ CATALOG_CURRENCY: '' }).CATALOG_CURRENCY).toBeUndefined());
+
+  it('parses lists and numbers', () => {
+    const config = loadConfig({ AUDIT_STATUSES: 'active, Draft', FETCH_TIMEOUT_MS: '5000' });
+    expect(config.AUDIT_STATUSES).toEqual(['active', 'draft']);
+    expect(config.FETCH_TIMEOUT_MS).toBe(5000);
+  });
+
+  it('stops with one line that names the variable and the bad value', () => {
+    expect(() => loadConfig({ TIKTOK_REGION: 'Narnia' })).toThrow(ConfigError);
+    expect(() => loadConfig({ TIKTOK_REGION: 'Narnia' })).toThrow(/^Invalid setting TIKTOK_REGION: .*\(got "Narnia"\)\. See \.env\.example\.$/);
+    expect(() => loadConfig({ FETCH_TIMEOUT_MS: '-3' })).toThrow(/Invalid setting FETCH_TIMEOUT_MS/);
+    expect(() => loadConfig({ SELLER_SKU_PATTERN: '([' })).toThrow(/SELLER_SKU_PATTERN: not a valid regular expression/);
+    expect(() => loadConfig({ AUDIT_STATUSES: 'live' })).toThrow(/Invalid setting AUDIT_STATUSES/);
+  });
+});
+
+describe('the logger', () => {
+  it('redacts secrets in any field that carries them', () => {
+    const { log, text, lines } = captureLogs();
+    log.info({ token: 'xoxb-secret-1', config: { appSecret: 'app-secret-2' }, request: { headers: { authorization: 'Bearer secret-3' } } }, 'calling');
+    expect(text()).not.toMatch(/secret-1|secret-2|secret-3/);
+    expect(lines()[0]).toMatchObject({ msg: 'calling', token: '[redacted]', config: { appSecret: '[redacted]' } });
+  });
+});
