@@ -4,7 +4,7 @@ import { readCsvChunks } from './csv-chunks.js';
 import { emptyProduct, emptyVariant, type InvalidValue, type Product, type ProductStatus, type Variant } from './product.js';
 import { isShopifyProductHeader, resolveColumns, type ColumnLayout } from './shopify-csv-columns.js';
 import type { CatalogSource, ReadOptions } from './source.js';
-import { handleFromTitle, readBoolean, readDecimal, readInteger, readNumber, splitTags } from './values.js';
+import { handleFromTitle, ownString, readBoolean, readDecimal, readInteger, readNumber, splitTags } from './values.js';
 
 /** Opens the raw text of a CSV: a file, an HTTP body, a string in a test. */
 export interface TextInput {
@@ -14,6 +14,10 @@ export interface TextInput {
 
 const STATUSES = new Set<string>(['active', 'draft', 'archived', 'unlisted']);
 const OPTION_SLOTS = 3;
+
+function cellOf(row: readonly string[], at: number): string {
+  return at === -1 ? '' : (row[at] ?? '');
+}
 
 function countNewlines(row: readonly string[]): number {
   let count = 0;
@@ -32,7 +36,7 @@ interface Draft {
 
 function startDraft(handle: string, row: readonly string[], line: number, columns: ColumnLayout): Draft {
   const { index } = columns;
-  const cell = (at: number) => (at === -1 ? '' : (row[at] ?? ''));
+  const cell = (at: number) => cellOf(row, at);
   const product = emptyProduct(handle);
   const invalid = product.invalid;
   product.line = line;
@@ -65,7 +69,7 @@ function startDraft(handle: string, row: readonly string[], line: number, column
 
 function readVariant(row: readonly string[], line: number, position: number, columns: ColumnLayout): Variant {
   const { index } = columns;
-  const cell = (at: number) => (at === -1 ? '' : (row[at] ?? ''));
+  const cell = (at: number) => cellOf(row, at);
   const variant = emptyVariant(position);
   const invalid: InvalidValue[] = variant.invalid;
   variant.line = line;
@@ -191,7 +195,7 @@ async function* readShopifyCsv(input: TextInput, { onIssue, onProgress, signal }
           continue;
         }
         if (draft) {
-          finished.add(draft.product.handle);
+          finished.add(ownString(draft.product.handle));
           products++;
           yield finishDraft(draft);
         }

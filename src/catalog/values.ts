@@ -47,3 +47,13 @@ export function splitTags(text: string): string[] {
 export function handleFromTitle(title: string): string {
   return title.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '');
 }
+
+/**
+ * A copy of a string that does not share memory with the text it was cut from. V8 keeps a substring as
+ * a view into its parent, so a handle or SKU kept for the whole audit would otherwise pin the whole
+ * megabyte CSV chunk it came from.
+ */
+export function ownString(text: string): string {
+  // Substrings shorter than 13 characters are copies already.
+  return text.length < 13 ? text : (` ${text}`).slice(1);
+}

@@ -27,6 +27,17 @@ describe('image-format', () => {
     ];
     expect(runRule(imageFormat, makeProduct({ images }))).toEqual([]);
   });
+  it('passes a URL whose only dot is in a folder or the host name', () => {
+    const images = [
+      { src: 'https://cdn.example.com/v1.2/mug', position: 1, alt: '', width: null, height: null },
+      { src: 'https://cdn.example.com', position: 2, alt: '', width: null, height: null },
+    ];
+    expect(runRule(imageFormat, makeProduct({ images }))).toEqual([]);
+  });
+  it('recognises an upper-case extension', () => {
+    const images = [{ src: 'https://cdn.example.com/MUG.WEBP', position: 1, alt: '', width: null, height: null }];
+    expect(runRule(imageFormat, makeProduct({ images }))[0]?.message).toContain('Image 1 (MUG.WEBP) is in WEBP format');
+  });
   it('passes an image URL without an extension', () => {
     const images = [{ src: 'https://cdn.example.com/images/12345', position: 1, alt: '', width: null, height: null }];
     expect(runRule(imageFormat, makeProduct({ images }))).toEqual([]);
@@ -155,6 +166,11 @@ describe('main-image-unusable', () => {
     expect(runRule(mainImageUnusable, makeProduct({ images }))[0]?.message).toBe(
       'The product’s only image cannot be a TikTok Shop main image (1 larger than 4000×4000 px); the listing needs at least one.',
     );
+  });
+  it('blocks when the only variant image is the product image that is too small', () => {
+    const images = [{ src: 'https://cdn.example.com/a.jpg?v=1', position: 1, alt: '', width: 200, height: 200 }];
+    const variants = [makeVariant({ imageSrc: 'https://cdn.example.com/a.jpg?v=2' })];
+    expect(runRule(mainImageUnusable, makeProduct({ images, variants }))[0]?.message).toContain('(1 smaller than 300×300 px)');
   });
   it('passes a product without product images when a variant image is JPG', () => {
     const variants = [makeVariant({ imageSrc: 'https://cdn.example.com/red.jpg' })];

@@ -149,6 +149,12 @@ describe('sales-attribute-duplicate', () => {
       { message: 'SKU B has the same options (s / RED) as SKU A; TikTok Shop needs each SKU to differ.', variant: later },
     ]);
   });
+  it('passes a product without real options ("Default Title")', () => {
+    const product = makeProduct({
+      variants: [makeVariant({ sku: 'A', optionValues: ['Default Title'] }), makeVariant({ position: 2, sku: 'B', optionValues: ['Default Title'] })],
+    });
+    expect(runRule(salesAttributeDuplicate, product)).toEqual([]);
+  });
   it('finds duplicates among many variants', () => {
     const variants = Array.from({ length: 40 }, (_, i) => makeVariant({ position: i + 1, sku: `V${i + 1}`, optionValues: [`Shade ${i + 1}`] }));
     variants.push(makeVariant({ position: 41, sku: 'V41', optionValues: ['shade 7'] }));

@@ -1,5 +1,5 @@
-import type { Product } from '../../catalog/product.js';
 import { defineCatalogRule, defineRule, variantLabel, type RuleHit } from '../rule.js';
+import { createRepeatTracker } from '../repeated-values.js';
 import { capitalize, quote } from '../text.js';
 
 // EAN-8, UPC-A, EAN-13, GTIN-14, or an ISBN-13 whose last character is X (tiktok-shop.md §8 Identifier code).
@@ -73,37 +73,15 @@ export const barcodeDuplicate = defineCatalogRule({
   fact: 'tiktok-shop.md §8 Identifier code: unique across SKUs (error 12052592)',
   hint: 'Give each variant its own barcode in Shopify; variants that really are the same item should be one variant.',
   createCheck() {
-    // Barcode → handle of the product that used it first; the handle is a string the product holds already.
-    const firstHandle = new Map<string, string>();
-    return (product) => {
-      let hits: RuleHit[] | undefined;
-      const { variants } = product;
-      for (let v = 0; v < variants.length; v++) {
-        const variant = variants[v]!;
-        const barcode = variant.barcode.trim();
-        if (barcode === '') continue;
-        const handle = firstHandle.get(barcode);
-        if (handle === undefined) {
-          firstHandle.set(barcode, product.handle);
-          continue;
-        }
-        (hits ??= []).push({
-          message: `The barcode ${barcode} of ${variantLabel(variant)} is already used by ${firstUse(product, v, barcode, handle)}; TikTok Shop needs a different code on every SKU.`,
-          variant,
-        });
-      }
-      return hits;
-    };
+    const findRepeats = createRepeatTracker((variant) => variant.barcode, variantLabel);
+    return (product) =>
+      findRepeats(product)?.map(({ variant, value, firstUse }) => ({
+        message: `The barcode ${value} of ${variantLabel(variant)} is already used by ${firstUse}; TikTok Shop needs a different code on every SKU.`,
+        variant,
+      }));
   },
 });
 
-function firstUse(product: Product, index: number, barcode: string, handle: string): string {
-  for (let v = 0; v < index; v++) {
-    const earlier = product.variants[v]!;
-    if (earlier.barcode.trim() === barcode) return `${variantLabel(earlier)} of this product`;
-  }
-  return `product "${handle}"`;
-}
 
 export const barcodeMissing = defineRule({
   id: 'barcode-missing',

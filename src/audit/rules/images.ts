@@ -5,20 +5,27 @@ const MIN_SIDE = 300;
 const MAX_SIDE = 4000;
 const MAX_IMAGES = 9;
 // Formats a URL path can name that TikTok Shop does not take; an unknown or missing extension is given the benefit of the doubt.
-const UNSUPPORTED_FORMAT = /^[^?#]*\.(webp|gif|heic|heif|avif|svg|bmp|tiff?)(?:[?#]|$)/i;
-const QUERY_OR_FRAGMENT = /[?#]/;
+const UNSUPPORTED_FORMATS = new Set(['webp', 'gif', 'heic', 'heif', 'avif', 'svg', 'bmp', 'tif', 'tiff']);
+const LONGEST_EXTENSION = 4;
 
 /** Where the URL's path ends: the query string and fragment do not change which file it is. */
 function pathEnd(src: string): number {
-  const at = src.search(QUERY_OR_FRAGMENT);
-  return at === -1 ? src.length : at;
+  const query = src.indexOf('?');
+  const fragment = src.indexOf('#');
+  if (query === -1) return fragment === -1 ? src.length : fragment;
+  return fragment === -1 || query < fragment ? query : fragment;
 }
 
 /** The same file, ignoring the query string (Shopify's CDN adds ?v=…); compares in place, without slicing. */
 function samePath(a: string, b: string): boolean {
   if (a === b) return true;
   const end = pathEnd(a);
-  if (pathEnd(b) !== end) return false;
+  if (b.length < end) return false;
+  if (b.length > end) {
+    const next = b.charCodeAt(end);
+    if (next !== 0x3f && next !== 0x23) return false; // b's path must end where a's does, at "?" or "#".
+  }
+  // File names differ more often than CDN prefixes, so compare from the end.
   for (let i = end - 1; i >= 0; i--) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
   return true;
 }
@@ -30,8 +37,21 @@ function earlierCopy(images: readonly Image[], index: number): number {
   return -1;
 }
 
+/** Whether src[dot+1, end) is ext (lower case, ASCII), ignoring case. */
+function extensionIs(src: string, dot: number, end: number, ext: string): boolean {
+  if (end - dot - 1 !== ext.length) return false;
+  for (let i = 0; i < ext.length; i++) if ((src.charCodeAt(dot + 1 + i) | 0x20) !== ext.charCodeAt(i)) return false;
+  return true;
+}
+
+/** "WEBP" when the URL's path ends in a format TikTok Shop does not take; null for JPG/PNG and unknown ones. */
 function unsupportedFormat(src: string): string | null {
-  return UNSUPPORTED_FORMAT.exec(src)?.[1]?.toUpperCase() ?? null;
+  const end = pathEnd(src);
+  const dot = src.lastIndexOf('.', end - 1);
+  if (dot === -1 || end - dot - 1 > LONGEST_EXTENSION) return null;
+  if (extensionIs(src, dot, end, 'jpg') || extensionIs(src, dot, end, 'png') || extensionIs(src, dot, end, 'jpeg')) return null;
+  const extension = src.slice(dot + 1, end).toLowerCase();
+  return UNSUPPORTED_FORMATS.has(extension) ? extension.toUpperCase() : null;
 }
 
 function fileName(src: string): string {
@@ -54,7 +74,7 @@ function size({ width, height }: Image): string {
 function isUsableMainImage(image: Image): boolean {
   return (
     !tooSmall(image.width) && !tooSmall(image.height) && !tooLarge(image.width) && !tooLarge(image.height) &&
-    !UNSUPPORTED_FORMAT.test(image.src)
+    unsupportedFormat(image.src) === null
   );
 }
 
@@ -191,7 +211,11 @@ export const mainImageUnusable = defineRule({
   check(product) {
     const { images, variants } = product;
     for (const image of images) if (isUsableMainImage(image)) return undefined;
-    for (const variant of variants) if (variant.imageSrc !== '' && !UNSUPPORTED_FORMAT.test(variant.imageSrc)) return undefined;
+    // A variant image of unknown size may serve, unless it is one of the product images just found unusable.
+    for (const variant of variants) {
+      const src = variant.imageSrc;
+      if (src !== '' && unsupportedFormat(src) === null && !isProductImage(product, src)) return undefined;
+    }
     // Nothing usable: count the distinct files and why each fails.
     let variantImages = 0;
     for (let v = 0; v < variants.length; v++) {
@@ -208,7 +232,7 @@ export const mainImageUnusable = defineRule({
     for (let i = 0; i < images.length; i++) {
       const image = images[i]!;
       if (earlierCopy(images, i) !== -1) continue;
-      if (UNSUPPORTED_FORMAT.test(image.src)) wrongFormat++;
+      if (unsupportedFormat(image.src) !== null) wrongFormat++;
       else if (tooSmall(image.width) || tooSmall(image.height)) small++;
       else large++;
     }

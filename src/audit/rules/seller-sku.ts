@@ -1,12 +1,13 @@
-import { DEFAULT_OPTION_VALUE, type Product, type Variant } from '../../catalog/product.js';
-import { defineCatalogRule, defineRule, variantLabel, type RuleHit } from '../rule.js';
+import { DEFAULT_OPTION_VALUE, type Variant } from '../../catalog/product.js';
+import { defineCatalogRule, defineRule, type RuleHit } from '../rule.js';
+import { createRepeatTracker } from '../repeated-values.js';
 import { characterCount, characterName, quote } from '../text.js';
 
 const MAX_SELLER_SKU = 50;
 
 /** "Variant 2 (Red / M)": a variant without a SKU is easier to find in Shopify by its options. */
 function variantWithoutSku(variant: Variant): string {
-  const values = variant.optionValues.filter((value) => value !== '' && value !== DEFAULT_OPTION_VALUE);
+  const values = variant.optionValues.map((value) => value.trim()).filter((value) => value !== '' && value !== DEFAULT_OPTION_VALUE);
   return values.length > 0 ? `Variant ${variant.position} (${values.join(' / ')})` : `Variant ${variant.position}`;
 }
 
@@ -38,7 +39,7 @@ export const sellerSkuMissing = defineRule({
   id: 'seller-sku-missing',
   severity: 'warning',
   summary: 'Variant without SKU',
-  fact: 'tiktok-shop.md §8 seller_sku (optional for TikTok Shop); shopshift matches TikTok orders and stock to Shopify variants by SKU',
+  fact: 'tiktok-shop.md §5 skus[].seller_sku and §8 seller_sku; shopshift matches TikTok Shop orders and stock to Shopify variants by seller SKU',
   hint: 'Give every variant a unique SKU in Shopify.',
   check(product) {
     let hits: RuleHit[] | undefined;
@@ -80,7 +81,7 @@ export const sellerSkuFormat = defineRule({
   severity: 'warning',
   summary: 'Unusual characters in SKU',
   fact: 'tiktok-shop.md §8 seller_sku: allowed characters unknown, so the accepted pattern is a setting (sellerSkuPattern)',
-  hint: 'Change the SKU in Shopify to letters, digits, hyphens and underscores: no spaces, accents or emoji.',
+  hint: 'Change the SKU in Shopify to plain letters, digits and simple punctuation such as - and _: no spaces, accents or emoji.',
   check(product, { sellerSkuPattern }) {
     let hits: RuleHit[] | undefined;
     for (const variant of product.variants) {
@@ -107,33 +108,11 @@ export const sellerSkuDuplicate = defineCatalogRule({
   fact: 'tiktok-shop.md §8 seller_sku; shopshift tracks each TikTok Shop listing by seller SKU, so two variants with one SKU would overwrite each other',
   hint: 'Give every variant a unique SKU in Shopify.',
   createCheck() {
-    // SKU → handle of the product that used it first; the handle is a string the product holds already.
-    const firstHandle = new Map<string, string>();
-    return (product) => {
-      let hits: RuleHit[] | undefined;
-      const { variants } = product;
-      for (let v = 0; v < variants.length; v++) {
-        const variant = variants[v]!;
-        const sku = variant.sku.trim();
-        if (sku === '') continue;
-        const handle = firstHandle.get(sku);
-        if (handle === undefined) {
-          firstHandle.set(sku, product.handle);
-          continue;
-        }
-        (hits ??= []).push({ message: `The SKU ${quote(sku)} is already used by ${firstUse(product, v, sku, handle)}.`, variant });
-      }
-      return hits;
-    };
+    const findRepeats = createRepeatTracker((variant) => variant.sku, (variant) => `variant ${variant.position}`);
+    return (product) =>
+      findRepeats(product)?.map(({ variant, value, firstUse }) => ({ message: `The SKU ${quote(value)} is already used by ${firstUse}.`, variant }));
   },
 });
 
-function firstUse(product: Product, index: number, sku: string, handle: string): string {
-  for (let v = 0; v < index; v++) {
-    const earlier = product.variants[v]!;
-    if (earlier.sku.trim() === sku) return `variant ${earlier.position} of this product`;
-  }
-  return `product "${handle}"`;
-}
 
 export const sellerSkuRules = [sellerSkuMissing, sellerSkuTooLong, sellerSkuFormat, sellerSkuDuplicate];

@@ -1,3 +1,4 @@
+import { ownString } from '../../catalog/values.js';
 import { defineCatalogRule, defineRule } from '../rule.js';
 import {
   characterCount, hasChinese, hasControlCharacters, hasEmoji, hasHtmlEntity, hasLetterOrDigit, hasNonLatinLetters, longRun, quote,
@@ -136,7 +137,7 @@ export const titleDuplicate = defineCatalogRule({
       if (key === '') return undefined;
       const first = firstByTitle.get(key);
       if (first === undefined) {
-        firstByTitle.set(key, product.handle);
+        firstByTitle.set(ownString(key), ownString(product.handle));
         return undefined;
       }
       return `The title is the same as product "${first}".`;

@@ -59,6 +59,10 @@ export const skusTooMany = defineRule({
   },
 });
 
+// Each check looks at product.options first and asks salesOptions() only once it has found something, so a
+// product without options ("Default Title") costs no more than a loop in the passing path.
+const sellsByOptions = (product: Product): boolean => salesOptions(product).length > 0;
+
 export const salesAttributesTooMany = defineRule({
   id: 'sales-attributes-too-many',
   severity: 'blocker',
@@ -66,12 +70,25 @@ export const salesAttributesTooMany = defineRule({
   fact: 'tiktok-shop.md §8 Sales attributes: at most 3 per product (error 12052525)',
   hint: 'Reduce the product to 3 options in Shopify, or split it into several products.',
   check(product) {
+    if (product.options.length <= MAX_SALES_ATTRIBUTES) return undefined;
     const options = salesOptions(product);
     if (options.length <= MAX_SALES_ATTRIBUTES) return undefined;
     const names = options.map((option) => option.name || '(no name)').join(', ');
     return `The product has ${options.length} options (${names}); TikTok Shop allows at most ${MAX_SALES_ATTRIBUTES} sales attributes.`;
   },
 });
+
+function nameProblem(name: string, values: readonly string[], index: number): string | undefined {
+  if (name === '') {
+    return `Option ${index + 1} (values ${quote(values.slice(0, 3).join(', '))}) has no name; TikTok Shop needs a name of 1-${MAX_ATTRIBUTE_NAME} characters.`;
+  }
+  if (name.length > MAX_ATTRIBUTE_NAME) {
+    const length = characterCount(name);
+    if (length > MAX_ATTRIBUTE_NAME) return `The option name ${quote(name)} has ${length} characters; TikTok Shop allows ${MAX_ATTRIBUTE_NAME}.`;
+  }
+  if (hasChinese(name)) return `The option name ${quote(name)} contains Chinese characters, which TikTok Shop does not accept.`;
+  return undefined;
+}
 
 export const salesAttributeName = defineRule({
   id: 'sales-attribute-name',
@@ -81,20 +98,14 @@ export const salesAttributeName = defineRule({
   hint: 'Rename the option in Shopify to a short English name of at most 20 characters, such as "Colour" or "Size".',
   check(product) {
     let hits: RuleHit[] | undefined;
-    const options = salesOptions(product);
+    const { options } = product;
     for (let i = 0; i < options.length; i++) {
       const option = options[i]!;
       if (option.values.length === 0) continue;
-      const name = option.name.trim();
-      let message: string | undefined;
-      if (name === '') {
-        message = `Option ${i + 1} (values ${quote(option.values.slice(0, 3).join(', '))}) has no name; TikTok Shop needs a name of 1-${MAX_ATTRIBUTE_NAME} characters.`;
-      } else if (name.length > MAX_ATTRIBUTE_NAME && characterCount(name) > MAX_ATTRIBUTE_NAME) {
-        message = `The option name ${quote(name)} has ${characterCount(name)} characters; TikTok Shop allows ${MAX_ATTRIBUTE_NAME}.`;
-      } else if (hasChinese(name)) {
-        message = `The option name ${quote(name)} contains Chinese characters, which TikTok Shop does not accept.`;
-      }
-      if (message) (hits ??= []).push({ message });
+      const message = nameProblem(option.name.trim(), option.values, i);
+      if (message === undefined) continue;
+      if (hits === undefined && !sellsByOptions(product)) return undefined;
+      (hits ??= []).push({ message });
     }
     return hits;
   },
@@ -108,15 +119,16 @@ export const salesAttributeValueTooLong = defineRule({
   hint: 'Shorten the option value in Shopify to 50 characters; put the details in the description.',
   check(product) {
     let hits: RuleHit[] | undefined;
-    const options = salesOptions(product);
-    const { variants } = product;
+    const { options, variants } = product;
     for (let v = 0; v < variants.length; v++) {
       const variant = variants[v]!;
       for (let i = 0; i < options.length; i++) {
-        const value = (variant.optionValues[i] ?? '').trim();
-        if (value.length <= MAX_ATTRIBUTE_VALUE) continue;
+        const raw = variant.optionValues[i];
+        if (raw === undefined || raw.length <= MAX_ATTRIBUTE_VALUE) continue;
+        const value = raw.trim();
         const length = characterCount(value);
         if (length <= MAX_ATTRIBUTE_VALUE) continue;
+        if (hits === undefined && !sellsByOptions(product)) return undefined;
         // One hit per value, however many variants share it.
         let shared = 0;
         let seenBefore = false;
@@ -144,11 +156,11 @@ export const salesAttributeValueMissing = defineRule({
   fact: 'tiktok-shop.md §8 Sales attributes: every SKU must carry all sales attributes (error 12052550)',
   hint: 'Fill in the missing option value for the variant in Shopify.',
   check(product) {
-    const options = salesOptions(product);
-    if (options.length === 0) return undefined;
     let hits: RuleHit[] | undefined;
+    const { options } = product;
     for (const variant of product.variants) {
       if (!lacksValue(product, variant)) continue;
+      if (hits === undefined && !sellsByOptions(product)) return undefined;
       const names: string[] = [];
       for (let i = 0; i < options.length; i++) {
         const option = options[i]!;
@@ -170,28 +182,21 @@ export const salesAttributeDuplicate = defineRule({
   fact: 'tiktok-shop.md §8 Sales attributes: no two SKUs may have the same combination of values (error 12052560)',
   hint: 'Give each variant a distinct combination of option values in Shopify, or delete the duplicate variant.',
   check(product) {
-    const options = salesOptions(product);
     const { variants } = product;
-    if (options.length === 0 || variants.length < 2) return undefined;
-    const count = options.length;
+    const count = product.options.length;
+    if (count === 0 || variants.length < 2) return undefined;
     let hits: RuleHit[] | undefined;
-    const report = (variant: Variant, first: Variant) => {
-      (hits ??= []).push({
-        message: `${capitalize(variantLabel(variant))} has the same options (${combination(variant)}) as ${variantLabel(first)}; TikTok Shop needs each SKU to differ.`,
-        variant,
-      });
-    };
-    // Variants missing a value are left to sales-attribute-value-missing.
+    // Equal combinations include equal blanks, so checking one of the two variants for a missing value is enough;
+    // variants missing a value are left to sales-attribute-value-missing.
     if (variants.length <= PAIRWISE_LIMIT) {
       for (let v = 1; v < variants.length; v++) {
         const variant = variants[v]!;
-        if (lacksValue(product, variant)) continue;
         for (let w = 0; w < v; w++) {
           const earlier = variants[w]!;
-          if (sameCombination(earlier, variant, count) && !lacksValue(product, earlier)) {
-            report(variant, earlier);
-            break;
-          }
+          if (!sameCombination(earlier, variant, count) || lacksValue(product, variant)) continue;
+          if (hits === undefined && !sellsByOptions(product)) return undefined;
+          (hits ??= []).push(duplicateHit(variant, earlier));
+          break;
         }
       }
       return hits;
@@ -201,12 +206,23 @@ export const salesAttributeDuplicate = defineRule({
       if (lacksValue(product, variant)) continue;
       const key = combinationKey(variant, count);
       const first = firstByKey.get(key);
-      if (first === undefined) firstByKey.set(key, variant);
-      else report(variant, first);
+      if (first === undefined) {
+        firstByKey.set(key, variant);
+        continue;
+      }
+      if (hits === undefined && !sellsByOptions(product)) return undefined;
+      (hits ??= []).push(duplicateHit(variant, first));
     }
     return hits;
   },
 });
+
+function duplicateHit(variant: Variant, first: Variant): RuleHit {
+  return {
+    message: `${capitalize(variantLabel(variant))} has the same options (${combination(variant)}) as ${variantLabel(first)}; TikTok Shop needs each SKU to differ.`,
+    variant,
+  };
+}
 
 export const variantRules = [
   variantsMissing, skusTooMany, salesAttributesTooMany, salesAttributeName, salesAttributeValueTooLong,
