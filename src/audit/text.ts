@@ -11,9 +11,14 @@ const HTML_ENTITY = /&(?:[a-z][a-z0-9]*|#\d+|#x[0-9a-f]+);/i;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const LONG_RUN = /(.)\1{9,}/u;
 
-export const hasChinese = (text: string): boolean => HAN.test(text);
-export const hasNonLatinLetters = (text: string): boolean => NON_LATIN_LETTER.test(text);
-export const hasEmoji = (text: string): boolean => EMOJI.test(text);
+// Cheap first passes: Latin text never reaches the Unicode property scans, which cost ten times more.
+const BEYOND_LATIN = /[\u0370-\uffff]/;
+const MAYBE_HAN = /[\u2e80-\uffff]/;
+const MAYBE_EMOJI = /[\u203c-\u3299\ud83c-\ud83e]/;
+
+export const hasChinese = (text: string): boolean => MAYBE_HAN.test(text) && HAN.test(text);
+export const hasNonLatinLetters = (text: string): boolean => BEYOND_LATIN.test(text) && NON_LATIN_LETTER.test(text);
+export const hasEmoji = (text: string): boolean => MAYBE_EMOJI.test(text) && EMOJI.test(text);
 export const hasControlCharacters = (text: string): boolean => CONTROL.test(text);
 /** Control characters other than tab, line feed and carriage return, which HTML layout uses freely. */
 export const hasControlCharactersBesidesLayout = (text: string): boolean => CONTROL_BUT_LAYOUT.test(text);

@@ -36,62 +36,60 @@ interface Draft {
 
 function startDraft(handle: string, row: readonly string[], line: number, columns: ColumnLayout): Draft {
   const { index } = columns;
-  const cell = (at: number) => cellOf(row, at);
   const product = emptyProduct(handle);
   const invalid = product.invalid;
   product.line = line;
-  product.title = cell(index.title).trim();
-  product.descriptionHtml = cell(index.body);
-  product.vendor = cell(index.vendor).trim();
-  product.productType = cell(index.type).trim();
-  const category = cell(index.category).trim();
+  product.title = cellOf(row, index.title).trim();
+  product.descriptionHtml = cellOf(row, index.body);
+  product.vendor = cellOf(row, index.vendor).trim();
+  product.productType = cellOf(row, index.type).trim();
+  const category = cellOf(row, index.category).trim();
   if (category !== '') {
     product.category = category.startsWith('gid://') ? { id: category, name: '' } : { id: null, name: category };
   }
-  product.tags = splitTags(cell(index.tags));
-  product.published = readBoolean(cell(index.published), 'Published', invalid);
-  product.giftCard = readBoolean(cell(index.giftCard), 'Gift Card', invalid);
-  product.seoTitle = cell(index.seoTitle).trim();
-  product.seoDescription = cell(index.seoDescription).trim();
-  const status = cell(index.status).trim().toLowerCase();
+  product.tags = splitTags(cellOf(row, index.tags));
+  product.published = readBoolean(cellOf(row, index.published), 'Published', invalid);
+  product.giftCard = readBoolean(cellOf(row, index.giftCard), 'Gift Card', invalid);
+  product.seoTitle = cellOf(row, index.seoTitle).trim();
+  product.seoDescription = cellOf(row, index.seoDescription).trim();
+  const status = cellOf(row, index.status).trim().toLowerCase();
   if (STATUSES.has(status)) product.status = status as ProductStatus;
   else if (status !== '') invalid.push({ field: 'Status', value: status, reason: 'not active, draft, archived or unlisted' });
   for (const extra of columns.extras) {
     if (extra.level !== 'product') continue;
-    const value = cell(extra.index);
+    const value = cellOf(row, extra.index);
     if (value === '') continue;
     if (extra.metafield) product.metafields[extra.metafield] = value;
     else product.extra[extra.name] = value;
   }
-  const optionNames = [cell(index.option1Name).trim(), cell(index.option2Name).trim(), cell(index.option3Name).trim()];
+  const optionNames = [cellOf(row, index.option1Name).trim(), cellOf(row, index.option2Name).trim(), cellOf(row, index.option3Name).trim()];
   return { product, optionNames };
 }
 
 function readVariant(row: readonly string[], line: number, position: number, columns: ColumnLayout): Variant {
   const { index } = columns;
-  const cell = (at: number) => cellOf(row, at);
   const variant = emptyVariant(position);
   const invalid: InvalidValue[] = variant.invalid;
   variant.line = line;
-  variant.sku = cell(index.sku).trim();
-  variant.barcode = cell(index.barcode).trim();
-  variant.optionValues = [cell(index.option1Value).trim(), cell(index.option2Value).trim(), cell(index.option3Value).trim()];
-  variant.price = readDecimal(cell(index.price), 'Price', invalid);
-  variant.compareAtPrice = readDecimal(cell(index.compareAtPrice), 'Compare-at price', invalid);
-  variant.inventoryQuantity = readInteger(cell(index.inventoryQuantity), 'Inventory quantity', invalid);
-  if (index.inventoryTracker !== -1) variant.inventoryTracked = cell(index.inventoryTracker).trim() !== '';
-  const policy = cell(index.inventoryPolicy).trim().toLowerCase();
+  variant.sku = cellOf(row, index.sku).trim();
+  variant.barcode = cellOf(row, index.barcode).trim();
+  variant.optionValues = [cellOf(row, index.option1Value).trim(), cellOf(row, index.option2Value).trim(), cellOf(row, index.option3Value).trim()];
+  variant.price = readDecimal(cellOf(row, index.price), 'Price', invalid);
+  variant.compareAtPrice = readDecimal(cellOf(row, index.compareAtPrice), 'Compare-at price', invalid);
+  variant.inventoryQuantity = readInteger(cellOf(row, index.inventoryQuantity), 'Inventory quantity', invalid);
+  if (index.inventoryTracker !== -1) variant.inventoryTracked = cellOf(row, index.inventoryTracker).trim() !== '';
+  const policy = cellOf(row, index.inventoryPolicy).trim().toLowerCase();
   if (policy === 'deny' || policy === 'continue') variant.inventoryPolicy = policy;
   else if (policy !== '') invalid.push({ field: 'Inventory policy', value: policy, reason: 'not deny or continue' });
-  const continueSelling = readBoolean(cell(index.continueSelling), 'Continue selling when out of stock', invalid);
+  const continueSelling = readBoolean(cellOf(row, index.continueSelling), 'Continue selling when out of stock', invalid);
   if (continueSelling !== null) variant.inventoryPolicy = continueSelling ? 'continue' : 'deny';
-  variant.weightGrams = readNumber(cell(index.grams), 'Weight (grams)', invalid);
-  variant.requiresShipping = readBoolean(cell(index.requiresShipping), 'Requires shipping', invalid);
-  variant.taxable = readBoolean(cell(index.taxable), 'Taxable', invalid);
-  variant.imageSrc = cell(index.variantImage).trim();
+  variant.weightGrams = readNumber(cellOf(row, index.grams), 'Weight (grams)', invalid);
+  variant.requiresShipping = readBoolean(cellOf(row, index.requiresShipping), 'Requires shipping', invalid);
+  variant.taxable = readBoolean(cellOf(row, index.taxable), 'Taxable', invalid);
+  variant.imageSrc = cellOf(row, index.variantImage).trim();
   for (const extra of columns.extras) {
     if (extra.level !== 'variant') continue;
-    const value = cell(extra.index);
+    const value = cellOf(row, extra.index);
     if (value === '') continue;
     if (extra.metafield) variant.metafields[extra.metafield] = value;
     else variant.extra[extra.name] = value;
