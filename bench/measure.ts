@@ -15,7 +15,8 @@ if (!file || (mode !== 'parse' && mode !== 'audit')) throw new Error('usage: mea
 async function rawParse(path: string): Promise<number> {
   let rows = 0;
   await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    // The chunk size the CSV source reads with, which is also papaparse's fastest here (64 KB: 1.45 s; 1 MB: 1.9 s).
+    const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
     Papa.parse<string[]>(stream as unknown as File, {
       header: false,
       chunk: (results) => {

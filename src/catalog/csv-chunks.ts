@@ -7,7 +7,7 @@ export interface CsvChunk {
   brokenRows: Map<number, string>;
 }
 
-const MAX_QUEUED_CHUNKS = 4;
+const MAX_QUEUED_CHUNKS = 2;
 
 /**
  * Streams a CSV as batches of rows (papaparse in array mode, measured fastest of the streaming parsers

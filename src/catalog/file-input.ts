@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { SourceError } from '../errors.js';
 import type { TextInput } from './shopify-csv.js';
 
-const CHUNK_BYTES = 1 << 18;
+const CHUNK_BYTES = 1 << 16;
 
 export function fileTextInput(path: string): TextInput {
   return {

@@ -7,7 +7,7 @@ const MAX_DESCRIPTION = 10_000;
 const ALLOWED_TAGS = new Set(['p', 'img', 'ul', 'ol', 'li', 'br', 'strong', 'b', 'i', 'em', 'u']);
 const BLOCK_TAGS = new Set(['p', 'ul', 'ol', 'li']);
 const VOID_TAGS = new Set(['br', 'img', 'hr', 'input', 'meta', 'link', 'source', 'wbr', 'col', 'area', 'base', 'embed', 'track', 'param']);
-const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(\/?)>/g;
+const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>/g;
 
 export interface DescriptionMarkup {
   unsupportedTags: string[];
@@ -29,7 +29,8 @@ export function describeMarkup(html: string): DescriptionMarkup {
     const closing = match[1] === '/';
     const name = match[2]!.toLowerCase();
     if (!ALLOWED_TAGS.has(name)) unsupported.add(name);
-    if (!BLOCK_TAGS.has(name) || VOID_TAGS.has(name) || match[3] === '/') continue;
+    const selfClosing = match[0].charCodeAt(match[0].length - 2) === 47; // "/>"
+    if (!BLOCK_TAGS.has(name) || VOID_TAGS.has(name) || selfClosing) continue;
     if (closing) {
       const at = openBlocks.lastIndexOf(name);
       if (at !== -1) openBlocks.length = at;
