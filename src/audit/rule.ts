@@ -68,3 +68,27 @@ export function defineCatalogRule(fields: Rule): Rule {
 export function variantLabel(variant: Variant): string {
   return variant.sku ? `SKU ${variant.sku}` : `variant ${variant.position}`;
 }
+
+/** "SKU A, SKU B and 3 more". */
+export function variantList(variants: readonly Variant[], shown = 3): string {
+  const labels = variants.slice(0, shown).map(variantLabel).join(', ');
+  return variants.length > shown ? `${labels} and ${variants.length - shown} more` : labels;
+}
+
+/**
+ * A check for rules that judge each variant on its own: `check` returns a message (or a hit without
+ * `variant`) for a variant that fails, and each becomes one hit for that variant, in variant order.
+ */
+export function perVariant(
+  check: (variant: Variant, context: AuditContext) => string | Omit<RuleHit, 'variant'> | undefined,
+): (product: Product, context: AuditContext) => RuleHit[] | undefined {
+  return (product, context) => {
+    let hits: RuleHit[] | undefined;
+    for (const variant of product.variants) {
+      const found = check(variant, context);
+      if (found === undefined) continue;
+      (hits ??= []).push(typeof found === 'string' ? { message: found, variant } : { ...found, variant });
+    }
+    return hits;
+  };
+}

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { SourceError } from '../errors.js';
 import { emptyProduct, emptyVariant, type InvalidValue, type Product } from './product.js';
@@ -135,9 +135,8 @@ async function* readProductsJsonFile(path: string, { onIssue, onProgress, signal
     throw new SourceError('SOURCE_UNREADABLE', `Cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.code}.`, { cause: error });
   });
   const file = createReadStream(path);
-  const items = file.pipe(jsonParser()).pipe(pick({ filter: 'products' })).pipe(streamArray());
-  const fail = (error: Error) => items.destroy(error);
-  file.on('error', fail);
+  // pipeline() passes an error in any stage (a truncated file, say) on to the iteration below.
+  const items = pipeline(file, jsonParser(), pick({ filter: 'products' }), streamArray(), () => {});
   let products = 0;
   let position = 0;
   try {

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -135,6 +136,13 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
       ...(onResult ? { onResult } : {}),
       onProgress: progress.update,
     });
+  } catch (error) {
+    // A half-written report would pass for a whole one.
+    if (file) {
+      file.destroy();
+      await rm(options.out!, { force: true });
+    }
+    throw error;
   } finally {
     progress.stop();
   }

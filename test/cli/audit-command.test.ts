@@ -100,3 +100,14 @@ describe('the shopshift command', () => {
     ]);
   });
 });
+
+describe('shopshift audit when the catalog cannot be read', () => {
+  it('leaves no half-written report behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shopshift-'));
+    const out = join(dir, 'findings.csv');
+    await writeFile(join(dir, 'people.csv'), 'name,email\nAda,ada@example.com\n');
+    const { io } = terminal();
+    await expect(auditCommand([join(dir, 'people.csv'), '--format', 'csv', '--out', out], io)).rejects.toThrow(/not a Shopify product CSV/);
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  });
+});

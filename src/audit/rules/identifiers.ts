@@ -1,4 +1,4 @@
-import { defineCatalogRule, defineRule, variantLabel, type RuleHit } from '../rule.js';
+import { defineCatalogRule, defineRule, perVariant, variantLabel } from '../rule.js';
 import { createRepeatTracker } from '../repeated-values.js';
 import { capitalize, quote } from '../text.js';
 
@@ -29,18 +29,11 @@ export const barcodeFormat = defineRule({
   summary: 'Barcode not a GTIN, EAN, UPC or ISBN',
   fact: 'tiktok-shop.md §8 Identifier code: GTIN 14 digits; EAN 8, 13 or 14 digits; UPC 12 digits; ISBN 13 characters, last may be X; digits only otherwise',
   hint: 'Correct the barcode in Shopify (variant → Barcode) to the GTIN/EAN/UPC printed on the product, or clear it if the product has none.',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      const barcode = variant.barcode.trim();
-      if (barcode === '' || VALID_BARCODE.test(barcode)) continue;
-      (hits ??= []).push({
-        message: `The barcode ${quote(barcode)} of ${variantLabel(variant)} ${whatIsWrong(barcode)}; TikTok Shop accepts ${ACCEPTED}.`,
-        variant,
-      });
-    }
-    return hits;
-  },
+  check: perVariant((variant) => {
+    const barcode = variant.barcode.trim();
+    if (barcode === '' || VALID_BARCODE.test(barcode)) return undefined;
+    return `The barcode ${quote(barcode)} of ${variantLabel(variant)} ${whatIsWrong(barcode)}; TikTok Shop accepts ${ACCEPTED}.`;
+  }),
 });
 
 export const barcodeCheckDigit = defineRule({
@@ -49,21 +42,14 @@ export const barcodeCheckDigit = defineRule({
   summary: 'Barcode check digit wrong',
   fact: 'tiktok-shop.md §8 Identifier code (formats); GS1 check digit, mod 10 with weights 3/1 from the right. Whether TikTok Shop verifies the check digit is unverified',
   hint: 'Copy the barcode again from the packaging or your GS1 record; one mistyped digit makes it invalid or another product’s code.',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      const barcode = variant.barcode.trim();
-      if (barcode === '' || !GTIN.test(barcode)) continue;
-      const expected = gtinCheckDigit(barcode);
-      const actual = barcode.charCodeAt(barcode.length - 1) - 48;
-      if (expected === actual) continue;
-      (hits ??= []).push({
-        message: `The barcode ${barcode} of ${variantLabel(variant)} ends in ${actual}, but its check digit should be ${expected}; it is probably mistyped.`,
-        variant,
-      });
-    }
-    return hits;
-  },
+  check: perVariant((variant) => {
+    const barcode = variant.barcode.trim();
+    if (barcode === '' || !GTIN.test(barcode)) return undefined;
+    const expected = gtinCheckDigit(barcode);
+    const actual = barcode.charCodeAt(barcode.length - 1) - 48;
+    if (expected === actual) return undefined;
+    return `The barcode ${barcode} of ${variantLabel(variant)} ends in ${actual}, but its check digit should be ${expected}; it is probably mistyped.`;
+  }),
 });
 
 export const barcodeDuplicate = defineCatalogRule({

@@ -95,6 +95,19 @@ function hasVariantImage(product: Product): boolean {
   return false;
 }
 
+/** A check that judges each product image on its own: one hit for each image `check` returns a message for. */
+function perImage(check: (image: Image, index: number, images: readonly Image[]) => string | undefined): (product: Product) => RuleHit[] | undefined {
+  return (product) => {
+    let hits: RuleHit[] | undefined;
+    const { images } = product;
+    for (let i = 0; i < images.length; i++) {
+      const message = check(images[i]!, i, images);
+      if (message !== undefined) (hits ??= []).push({ message });
+    }
+    return hits;
+  };
+}
+
 export const imagesMissing = defineRule({
   id: 'images-missing',
   severity: 'blocker',
@@ -144,18 +157,10 @@ export const imageTooSmall = defineRule({
   summary: 'Image below 300×300 px',
   fact: 'tiktok-shop.md §8 Main images: 300×300 to 4000×4000 px (§3 error 12052301)',
   hint: 'Upload a larger original in Shopify: at least 300 px on each side (800 px or more looks sharp).',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    const { images } = product;
-    for (let i = 0; i < images.length; i++) {
-      const image = images[i]!;
-      if (!tooSmall(image.width) && !tooSmall(image.height)) continue;
-      (hits ??= []).push({
-        message: `${imageName(image, i)} is ${size(image)}; TikTok Shop main images must be at least ${MIN_SIDE}×${MIN_SIDE} px.`,
-      });
-    }
-    return hits;
-  },
+  check: perImage((image, i) =>
+    tooSmall(image.width) || tooSmall(image.height)
+      ? `${imageName(image, i)} is ${size(image)}; TikTok Shop main images must be at least ${MIN_SIDE}×${MIN_SIDE} px.`
+      : undefined),
 });
 
 export const imageTooLarge = defineRule({
@@ -164,18 +169,10 @@ export const imageTooLarge = defineRule({
   summary: 'Image above 4000×4000 px',
   fact: 'tiktok-shop.md §8 Main images: 300×300 to 4000×4000 px (§3 error 12052302)',
   hint: 'Replace the image in Shopify with a version at most 4000 px on each side.',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    const { images } = product;
-    for (let i = 0; i < images.length; i++) {
-      const image = images[i]!;
-      if (!tooLarge(image.width) && !tooLarge(image.height)) continue;
-      (hits ??= []).push({
-        message: `${imageName(image, i)} is ${size(image)}; TikTok Shop main images may be at most ${MAX_SIDE}×${MAX_SIDE} px.`,
-      });
-    }
-    return hits;
-  },
+  check: perImage((image, i) =>
+    tooLarge(image.width) || tooLarge(image.height)
+      ? `${imageName(image, i)} is ${size(image)}; TikTok Shop main images may be at most ${MAX_SIDE}×${MAX_SIDE} px.`
+      : undefined),
 });
 
 export const imageAspectRatio = defineRule({
@@ -184,22 +181,14 @@ export const imageAspectRatio = defineRule({
   summary: 'Image will be cropped (not 3:4 to 4:3)',
   fact: 'tiktok-shop.md §8 Upload limits: MAIN_IMAGE uploads are cropped into 3:4-4:3 (§3 errors 12052301-12052306 "aspect ratio")',
   hint: 'Crop or pad the image in Shopify to between 3:4 and 4:3 (square is safest) so nothing important is cut off.',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    const { images } = product;
-    for (let i = 0; i < images.length; i++) {
-      const image = images[i]!;
-      const { width, height } = image;
-      if (width === null || height === null || width <= 0 || height <= 0) continue;
-      // width/height outside [3/4, 4/3], in integers.
-      if (4 * width >= 3 * height && 3 * width <= 4 * height) continue;
-      const ratio = width >= height ? `${(width / height).toFixed(2)}:1` : `1:${(height / width).toFixed(2)}`;
-      (hits ??= []).push({
-        message: `${imageName(image, i)} is ${width}×${height} px (${ratio}); TikTok Shop crops main images to between 3:4 and 4:3, so its edges will be cut off.`,
-      });
-    }
-    return hits;
-  },
+  check: perImage((image, i) => {
+    const { width, height } = image;
+    if (width === null || height === null || width <= 0 || height <= 0) return undefined;
+    // width/height outside [3/4, 4/3], in integers.
+    if (4 * width >= 3 * height && 3 * width <= 4 * height) return undefined;
+    const ratio = width >= height ? `${(width / height).toFixed(2)}:1` : `1:${(height / width).toFixed(2)}`;
+    return `${imageName(image, i)} is ${width}×${height} px (${ratio}); TikTok Shop crops main images to between 3:4 and 4:3, so its edges will be cut off.`;
+  }),
 });
 
 export const mainImageUnusable = defineRule({
@@ -270,19 +259,10 @@ export const imageDuplicate = defineRule({
   summary: 'Same image twice',
   fact: 'tiktok-shop.md §8 Main images: 1-9 per product; a repeated file takes one of the 9 places',
   hint: 'Delete the repeated image in Shopify.',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    const { images } = product;
-    for (let i = 1; i < images.length; i++) {
-      const first = earlierCopy(images, i);
-      if (first === -1) continue;
-      const image = images[i]!;
-      (hits ??= []).push({
-        message: `${imageName(image, i)} is the same file as image ${images[first]!.position ?? first + 1}.`,
-      });
-    }
-    return hits;
-  },
+  check: perImage((image, i, images) => {
+    const first = earlierCopy(images, i);
+    return first === -1 ? undefined : `${imageName(image, i)} is the same file as image ${images[first]!.position ?? first + 1}.`;
+  }),
 });
 
 export const imageRules = [

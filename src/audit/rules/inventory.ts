@@ -1,14 +1,7 @@
-import type { Variant } from '../../catalog/product.js';
-import { defineRule, variantLabel, type RuleHit } from '../rule.js';
+import { defineRule, perVariant, variantLabel, variantList } from '../rule.js';
 
 const MAX_QUANTITY = 999_999;
 const COUNT = new Intl.NumberFormat('en-US');
-
-/** "SKU A, SKU B and 3 more". */
-function variantList(variants: Variant[], shown = 3): string {
-  const labels = variants.slice(0, shown).map(variantLabel).join(', ');
-  return variants.length > shown ? `${labels} and ${variants.length - shown} more` : labels;
-}
 
 export const inventoryNegative = defineRule({
   id: 'inventory-negative',
@@ -16,18 +9,11 @@ export const inventoryNegative = defineRule({
   summary: 'Negative stock',
   fact: 'tiktok-shop.md §8 Inventory: quantity ≥0',
   hint: 'Correct the stock count in Shopify (negative stock usually means orders were oversold).',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      const quantity = variant.inventoryQuantity;
-      if (quantity === null || quantity >= 0) continue;
-      (hits ??= []).push({
-        message: `The stock of ${variantLabel(variant)} is ${quantity}; TikTok Shop takes 0 or more, so it will be sent as 0.`,
-        variant,
-      });
-    }
-    return hits;
-  },
+  check: perVariant((variant) => {
+    const quantity = variant.inventoryQuantity;
+    if (quantity === null || quantity >= 0) return undefined;
+    return `The stock of ${variantLabel(variant)} is ${quantity}; TikTok Shop takes 0 or more, so it will be sent as 0.`;
+  }),
 });
 
 export const inventoryTooHigh = defineRule({
@@ -36,18 +22,11 @@ export const inventoryTooHigh = defineRule({
   summary: 'Stock above 999,999',
   fact: 'tiktok-shop.md §8 Inventory: quantity ≤999 999 per write',
   hint: 'Set the real stock in Shopify (at most 999,999); very large counts are usually a placeholder for "unlimited".',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      const quantity = variant.inventoryQuantity;
-      if (quantity === null || quantity <= MAX_QUANTITY) continue;
-      (hits ??= []).push({
-        message: `The stock of ${variantLabel(variant)} is ${COUNT.format(quantity)}; TikTok Shop takes at most ${COUNT.format(MAX_QUANTITY)} per update.`,
-        variant,
-      });
-    }
-    return hits;
-  },
+  check: perVariant((variant) => {
+    const quantity = variant.inventoryQuantity;
+    if (quantity === null || quantity <= MAX_QUANTITY) return undefined;
+    return `The stock of ${variantLabel(variant)} is ${COUNT.format(quantity)}; TikTok Shop takes at most ${COUNT.format(MAX_QUANTITY)} per update.`;
+  }),
 });
 
 export const inventoryOutOfStock = defineRule({

@@ -1,5 +1,5 @@
 import { priceRangeFor } from '../regions.js';
-import { defineRule, variantLabel, type AuditContext, type RuleHit } from '../rule.js';
+import { defineRule, perVariant, variantLabel, type AuditContext, type RuleHit } from '../rule.js';
 import { quote } from '../text.js';
 
 const AMOUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
@@ -17,22 +17,15 @@ export const priceMissing = defineRule({
   summary: 'No price',
   fact: 'tiktok-shop.md §5 Create product body: every SKU carries price.amount; §8 Price: at least 0.01 (error 12052570)',
   hint: 'Enter a price for every variant in Shopify.',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      if (variant.price !== null) continue;
-      const unreadable = variant.invalid.find((entry) => entry.field === 'Price');
-      const hit: RuleHit = unreadable
-        ? {
-          message: `The price of ${variantLabel(variant)}, ${quote(unreadable.value)}, could not be read (${unreadable.reason}).`,
-          variant,
-          hint: 'Write the price in Shopify as a plain number with a dot for decimals, such as 19.90.',
-        }
-        : { message: `The price of ${variantLabel(variant)} is empty.`, variant };
-      (hits ??= []).push(hit);
-    }
-    return hits;
-  },
+  check: perVariant((variant) => {
+    if (variant.price !== null) return undefined;
+    const unreadable = variant.invalid.find((entry) => entry.field === 'Price');
+    if (!unreadable) return `The price of ${variantLabel(variant)} is empty.`;
+    return {
+      message: `The price of ${variantLabel(variant)}, ${quote(unreadable.value)}, could not be read (${unreadable.reason}).`,
+      hint: 'Write the price in Shopify as a plain number with a dot for decimals, such as 19.90.',
+    };
+  }),
 });
 
 export const priceOutOfRange = defineRule({
@@ -87,21 +80,14 @@ export const compareAtBelowPrice = defineRule({
   summary: 'Compare-at price not above the price',
   fact: 'tiktok-shop.md §5 Create product body: skus[].list_price is the "was" price; one not above the sale price shows no discount and may be rejected (unverified, no §8 rule)',
   hint: 'In Shopify, clear the compare-at price or set it above the price.',
-  check(product, { catalogCurrency, region }) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      if (variant.compareAtPrice === null || variant.price === null) continue;
-      const compareAt = Number(variant.compareAtPrice);
-      // Shopify shows a compare-at price of 0 as empty: it means "no compare-at price".
-      if (!(compareAt > 0) || compareAt > Number(variant.price)) continue;
-      const currency = catalogCurrency?.trim().toUpperCase() || region.currency;
-      (hits ??= []).push({
-        message: `The compare-at price of ${variantLabel(variant)} (${variant.compareAtPrice} ${currency}) is not higher than its price (${variant.price} ${currency}), so it shows no discount.`,
-        variant,
-      });
-    }
-    return hits;
-  },
+  check: perVariant((variant, { catalogCurrency, region }) => {
+    if (variant.compareAtPrice === null || variant.price === null) return undefined;
+    const compareAt = Number(variant.compareAtPrice);
+    // Shopify shows a compare-at price of 0 as empty: it means "no compare-at price".
+    if (!(compareAt > 0) || compareAt > Number(variant.price)) return undefined;
+    const currency = catalogCurrency?.trim().toUpperCase() || region.currency;
+    return `The compare-at price of ${variantLabel(variant)} (${variant.compareAtPrice} ${currency}) is not higher than its price (${variant.price} ${currency}), so it shows no discount.`;
+  }),
 });
 
 export const pricingRules = [priceMissing, priceOutOfRange, priceCurrency, compareAtBelowPrice];

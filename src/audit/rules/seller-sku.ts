@@ -1,5 +1,5 @@
 import { DEFAULT_OPTION_VALUE, type Variant } from '../../catalog/product.js';
-import { defineCatalogRule, defineRule, type RuleHit } from '../rule.js';
+import { defineCatalogRule, defineRule, perVariant } from '../rule.js';
 import { createRepeatTracker } from '../repeated-values.js';
 import { characterCount, characterName, quote } from '../text.js';
 
@@ -41,17 +41,10 @@ export const sellerSkuMissing = defineRule({
   summary: 'Variant without SKU',
   fact: 'tiktok-shop.md §5 skus[].seller_sku and §8 seller_sku; shopshift matches TikTok Shop orders and stock to Shopify variants by seller SKU',
   hint: 'Give every variant a unique SKU in Shopify.',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      if (variant.sku.trim() !== '') continue;
-      (hits ??= []).push({
-        message: `${variantWithoutSku(variant)} has no SKU, so TikTok Shop orders and stock for it cannot be matched back to the Shopify variant.`,
-        variant,
-      });
-    }
-    return hits;
-  },
+  check: perVariant((variant) =>
+    variant.sku.trim() === ''
+      ? `${variantWithoutSku(variant)} has no SKU, so TikTok Shop orders and stock for it cannot be matched back to the Shopify variant.`
+      : undefined),
 });
 
 export const sellerSkuTooLong = defineRule({
@@ -60,20 +53,13 @@ export const sellerSkuTooLong = defineRule({
   summary: 'SKU over 50 characters',
   fact: 'tiktok-shop.md §8 seller_sku: at most 50 characters',
   hint: 'Shorten the SKU in Shopify to 50 characters and keep it unique.',
-  check(product) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      const sku = variant.sku.trim();
-      if (sku.length <= MAX_SELLER_SKU) continue;
-      const length = characterCount(sku);
-      if (length <= MAX_SELLER_SKU) continue;
-      (hits ??= []).push({
-        message: `The SKU ${quote(sku)} has ${length} characters; TikTok Shop allows ${MAX_SELLER_SKU}.`,
-        variant,
-      });
-    }
-    return hits;
-  },
+  check: perVariant((variant) => {
+    const sku = variant.sku.trim();
+    if (sku.length <= MAX_SELLER_SKU) return undefined;
+    const length = characterCount(sku);
+    if (length <= MAX_SELLER_SKU) return undefined;
+    return `The SKU ${quote(sku)} has ${length} characters; TikTok Shop allows ${MAX_SELLER_SKU}.`;
+  }),
 });
 
 export const sellerSkuFormat = defineRule({
@@ -82,23 +68,15 @@ export const sellerSkuFormat = defineRule({
   summary: 'Unusual characters in SKU',
   fact: 'tiktok-shop.md §8 seller_sku: allowed characters unknown, so the accepted pattern is a setting (sellerSkuPattern)',
   hint: 'Change the SKU in Shopify to plain letters, digits and simple punctuation such as - and _: no spaces, accents or emoji.',
-  check(product, { sellerSkuPattern }) {
-    let hits: RuleHit[] | undefined;
-    for (const variant of product.variants) {
-      const sku = variant.sku.trim();
-      if (sku === '') continue;
-      if (matches(sellerSkuPattern, sku)) continue;
-      const offending = offendingCharacters(sellerSkuPattern, sku);
-      const what = offending.length > 0
-        ? `contains characters the SKU setting does not allow: ${offending.join(', ')}`
-        : `does not match the SKU setting's pattern ${sellerSkuPattern.source}`;
-      (hits ??= []).push({
-        message: `The SKU ${quote(sku)} ${what}; TikTok Shop may reject it.`,
-        variant,
-      });
-    }
-    return hits;
-  },
+  check: perVariant((variant, { sellerSkuPattern }) => {
+    const sku = variant.sku.trim();
+    if (sku === '' || matches(sellerSkuPattern, sku)) return undefined;
+    const offending = offendingCharacters(sellerSkuPattern, sku);
+    const what = offending.length > 0
+      ? `contains characters the SKU setting does not allow: ${offending.join(', ')}`
+      : `does not match the SKU setting's pattern ${sellerSkuPattern.source}`;
+    return `The SKU ${quote(sku)} ${what}; TikTok Shop may reject it.`;
+  }),
 });
 
 export const sellerSkuDuplicate = defineCatalogRule({

@@ -1,6 +1,6 @@
 import type { Variant } from '../../catalog/product.js';
 import { dimensionsRequired, type RegionRules, type SellerType } from '../regions.js';
-import { defineRule, variantLabel, type PackageDimensions } from '../rule.js';
+import { defineRule, variantLabel, variantList, type PackageDimensions } from '../rule.js';
 import { quote } from '../text.js';
 
 const SIDE = String.raw`(\d+(?:[.,]\d+)?)`;
@@ -23,12 +23,6 @@ export function parsePackageDimensions(text: string): PackageDimensions | null {
     height: side(match[3]!),
     unit: match[4] !== undefined && INCH_UNIT.test(match[4]) ? 'INCH' : 'CENTIMETER',
   };
-}
-
-/** "SKU A, SKU B and 3 more". */
-function variantList(variants: Variant[], shown = 3): string {
-  const labels = variants.slice(0, shown).map(variantLabel).join(', ');
-  return variants.length > shown ? `${labels} and ${variants.length - shown} more` : labels;
 }
 
 const hasWeight = (variant: Variant): boolean => variant.weightGrams !== null && variant.weightGrams > 0;
