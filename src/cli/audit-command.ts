@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -88,9 +89,26 @@ function parseAuditArgs(args: string[]) {
   return { location, options: options.data };
 }
 
-function writerFor(stream: Writable) {
-  return async (text: string) => {
-    if (text !== '' && !stream.write(text)) await once(stream, 'drain');
+/** Writes with backpressure; a failed write (disk full, folder gone) fails the next write with a clear message. */
+function writerFor(stream: Writable, label: string) {
+  let failure: Error | null = null;
+  stream.on('error', (error) => {
+    failure ??= error;
+  });
+  const check = () => {
+    if (failure) throw new UserInputError(`Cannot write the report to ${label}: ${(failure as NodeJS.ErrnoException).code ?? failure.message}.`);
+  };
+  return {
+    async write(text: string): Promise<void> {
+      check();
+      if (text !== '' && !stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+      check();
+    },
+    async close(): Promise<void> {
+      stream.end();
+      await finished(stream).catch(() => undefined);
+      check();
+    },
   };
 }
 
@@ -114,8 +132,13 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
   });
 
   const file = options.out ? createWriteStream(options.out) : null;
-  const reportStream = file ?? io.stdout;
-  const write = writerFor(reportStream);
+  if (file) {
+    await once(file, 'open').catch((error: NodeJS.ErrnoException) => {
+      throw new UserInputError(`Cannot write the report to ${options.out}: ${error.code ?? error.message}.`);
+    });
+  }
+  const report = writerFor(file ?? io.stdout, options.out ?? 'the terminal');
+  const write = report.write;
   const json = options.format === 'json' ? createJsonReportWriter(write) : null;
   let onResult: ((result: ProductResult) => Promise<void>) | undefined;
   if (options.format === 'csv') {
@@ -139,7 +162,7 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
   } catch (error) {
     // A half-written report would pass for a whole one.
     if (file) {
-      file.destroy();
+      await report.close().catch(() => undefined);
       await rm(options.out!, { force: true });
     }
     throw error;
@@ -151,8 +174,7 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
   if (json) await json.finish(summary);
   if (options.format === 'text') await write(text);
   if (file) {
-    file.end();
-    await once(file, 'finish');
+    await report.close();
     if (options.format !== 'text') io.stdout.write(text);
     io.stdout.write(`Report written to ${options.out}\n`);
   }

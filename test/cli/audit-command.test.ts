@@ -111,3 +111,12 @@ describe('shopshift audit when the catalog cannot be read', () => {
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe('shopshift audit --out', () => {
+  it('says so before auditing when the report cannot be written', async () => {
+    const { io } = terminal();
+    await expect(auditCommand([...SAMPLE, '--out', '/no/such/folder/report.txt'], io)).rejects.toThrow(
+      'Cannot write the report to /no/such/folder/report.txt: ENOENT.',
+    );
+  });
+});
