@@ -1,0 +1,175 @@
+import {
+  appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { z } from 'zod';
+import { ShopshiftError } from '../errors.js';
+import {
+  auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, type StoreData,
+} from './schema.js';
+import { createStoreState, type StoreOperation } from './state.js';
+import type { Store } from './store.js';
+
+const operationSchema: z.ZodType<StoreOperation> = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('listing'), value: listingSchema }),
+  z.object({ op: z.literal('audit'), value: auditRunSchema }),
+  z.object({ op: z.literal('mapping'), value: categoryMappingSchema }),
+  z.object({ op: z.literal('mapping-removed'), shop: z.string(), key: z.string() }),
+  z.object({ op: z.literal('job'), value: migrationJobSchema }),
+  z.object({ op: z.literal('webhook'), id: z.string() }),
+]);
+
+export interface LowdbStoreOptions {
+  dir: string;
+  /** Journal lines after which the snapshot is rewritten; the journal alone is already durable. */
+  compactEvery?: number;
+}
+
+class StoreCorruptError extends ShopshiftError {
+  constructor(file: string, backup: string, reason: string) {
+    super('CONFIG_INVALID', `The store file ${file} is damaged (${reason}). A copy was kept at ${backup}; fix or remove the file and start again.`);
+  }
+}
+
+function keepBackup(file: string): string {
+  const backup = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  copyFileSync(file, backup);
+  return backup;
+}
+
+/** Reads a journal; a torn last line (the process died mid-write) is dropped, damage elsewhere is an error. */
+function readJournal(file: string): StoreOperation[] {
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const operations: StoreOperation[] = [];
+  lines.forEach((line, index) => {
+    if (line === '') return;
+    const isLast = index >= lines.length - 2;
+    let parsed: z.ZodSafeParseResult<StoreOperation>;
+    try {
+      parsed = operationSchema.safeParse(JSON.parse(line));
+    } catch {
+      if (isLast) return;
+      throw new StoreCorruptError(file, keepBackup(file), `line ${index + 1} is not JSON`);
+    }
+    if (!parsed.success) {
+      if (isLast) return;
+      throw new StoreCorruptError(file, keepBackup(file), `line ${index + 1}: ${parsed.error.issues[0]?.message}`);
+    }
+    operations.push(parsed.data);
+  });
+  return operations;
+}
+
+/**
+ * The embedded store: a lowdb JSON snapshot plus an append-only journal. Each write appends one line
+ * to the journal (synchronously, so it survives the process being killed) and the snapshot is
+ * rewritten, atomically through lowdb, only every `compactEvery` writes and on flush/close. A crash
+ * between the two is harmless: replaying a put over a snapshot that has it already changes nothing.
+ */
+export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreOptions): Promise<Store> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const snapshotFile = join(dir, 'shopshift.json');
+  const journalFile = join(dir, 'shopshift.journal.jsonl');
+  const rotatedJournalFile = `${journalFile}.compacting`;
+
+  const db = new Low<StoreData>(new JSONFile(snapshotFile), emptyStoreData());
+  try {
+    await db.read();
+  } catch {
+    throw new StoreCorruptError(snapshotFile, keepBackup(snapshotFile), 'not valid JSON');
+  }
+  const parsed = storeDataSchema.safeParse(db.data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StoreCorruptError(snapshotFile, keepBackup(snapshotFile), `${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const state = createStoreState(parsed.data);
+  const pending = [...readJournal(rotatedJournalFile), ...readJournal(journalFile)];
+  for (const operation of pending) state.apply(operation);
+
+  if (pending.length > 0 || !existsSync(snapshotFile)) {
+    db.data = state.snapshot();
+    await db.write();
+    rmSync(rotatedJournalFile, { force: true });
+    writeFileSync(journalFile, '', { mode: 0o600 });
+  }
+  let journal = openSync(journalFile, 'a', 0o600);
+  let linesSinceCompaction = 0;
+  let compaction: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  function compact(): Promise<void> {
+    // Rotate first, so writes made while the snapshot is being written land in a fresh journal.
+    compaction = compaction.then(async () => {
+      if (linesSinceCompaction === 0) return;
+      closeSync(journal);
+      // A rotated journal left by a failed snapshot write still holds writes the snapshot lacks: keep them.
+      if (existsSync(rotatedJournalFile)) {
+        appendFileSync(rotatedJournalFile, readFileSync(journalFile));
+        writeFileSync(journalFile, '');
+      } else {
+        renameSync(journalFile, rotatedJournalFile);
+      }
+      journal = openSync(journalFile, 'a', 0o600);
+      linesSinceCompaction = 0;
+      db.data = state.snapshot();
+      await db.write();
+      rmSync(rotatedJournalFile, { force: true });
+    });
+    return compaction;
+  }
+
+  function record(operation: StoreOperation): void {
+    if (closed) throw new Error('The store is closed.');
+    if (operation.op === 'listing') state.checkListing(operation.value);
+    writeSync(journal, `${JSON.stringify(operation)}\n`);
+    state.apply(operation);
+    if (++linesSinceCompaction >= compactEvery) void compact();
+  }
+
+  return {
+    listings: {
+      get: async (shop, handle) => state.listing(shop, handle),
+      findBySellerSku: async (shop, sku) => state.listingBySku(shop, sku),
+      findByProductId: async (shop, productId) => state.listingByProductId(shop, productId),
+      put: async (listing) => record({ op: 'listing', value: listing }),
+      list: async (shop, filter) => state.listings(shop, filter?.states),
+      countByState: async (shop) => state.countByState(shop),
+    },
+    audits: {
+      save: async (run) => record({ op: 'audit', value: run }),
+      latest: async (shop) => state.latestAudit(shop),
+    },
+    mappings: {
+      list: async (shop) => state.mappings(shop),
+      set: async (mapping) => record({ op: 'mapping', value: mapping }),
+      async remove(shop, key) {
+        if (!state.hasMapping(shop, key)) return false;
+        record({ op: 'mapping-removed', shop, key });
+        return true;
+      },
+    },
+    jobs: {
+      get: async (id) => state.job(id),
+      put: async (job) => record({ op: 'job', value: job }),
+      current: async (shop) => state.currentJob(shop),
+    },
+    webhooks: {
+      async markProcessed(id) {
+        if (state.hasWebhook(id)) return false;
+        record({ op: 'webhook', id });
+        return true;
+      },
+    },
+    flush: () => compact(),
+    async close() {
+      if (closed) return;
+      await compact();
+      closed = true;
+      closeSync(journal);
+    },
+  };
+}

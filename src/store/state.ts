@@ -1,0 +1,125 @@
+import { emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData } from './schema.js';
+import { DuplicateSellerSkuError } from './store.js';
+
+/** One change to the store; the journal holds these, one per line, and replaying them rebuilds the state. */
+export type StoreOperation =
+  | { op: 'listing'; value: Listing }
+  | { op: 'audit'; value: AuditRun }
+  | { op: 'mapping'; value: CategoryMapping }
+  | { op: 'mapping-removed'; shop: string; key: string }
+  | { op: 'job'; value: MigrationJob }
+  | { op: 'webhook'; id: string };
+
+const LISTING_STATES: readonly ListingState[] = ['pending', 'submitting', 'in_review', 'live', 'rejected', 'error', 'deactivated'];
+const AUDITS_KEPT_PER_SHOP = 5;
+export const WEBHOOK_IDS_KEPT = 10_000;
+
+const key = (shop: string, part: string) => `${shop}\u0000${part}`;
+
+/**
+ * The store's data in memory with the indexes its queries need. Operations are idempotent (a put
+ * replaces), so replaying a journal over a snapshot that already holds some of it is safe.
+ */
+export function createStoreState(initial: StoreData = emptyStoreData()) {
+  const listings = new Map<string, Listing>();
+  const bySku = new Map<string, string>();
+  const byProductId = new Map<string, string>();
+  let audits: AuditRun[] = [];
+  const mappings = new Map<string, CategoryMapping>();
+  const jobs = new Map<string, MigrationJob>();
+  const webhookIds = new Set<string>();
+
+  function assertSkusFree(listing: Listing): void {
+    const id = key(listing.shop, listing.handle);
+    for (const sku of listing.sellerSkus) {
+      const holder = bySku.get(key(listing.shop, sku));
+      if (holder !== undefined && holder !== id) throw new DuplicateSellerSkuError(listing.shop, sku, listings.get(holder)?.handle ?? holder);
+    }
+  }
+
+  function putListing(listing: Listing): void {
+    assertSkusFree(listing);
+    const id = key(listing.shop, listing.handle);
+    const previous = listings.get(id);
+    if (previous) {
+      for (const sku of previous.sellerSkus) bySku.delete(key(previous.shop, sku));
+      if (previous.tiktokProductId) byProductId.delete(key(previous.shop, previous.tiktokProductId));
+    }
+    listings.set(id, listing);
+    for (const sku of listing.sellerSkus) bySku.set(key(listing.shop, sku), id);
+    if (listing.tiktokProductId) byProductId.set(key(listing.shop, listing.tiktokProductId), id);
+  }
+
+  function apply(operation: StoreOperation): void {
+    switch (operation.op) {
+      case 'listing':
+        putListing(operation.value);
+        break;
+      case 'audit': {
+        const run = operation.value;
+        const sameShop = audits.filter((other) => other.shop === run.shop && other.id !== run.id);
+        // Only the latest runs are read; older verdict maps would only grow the file.
+        const kept = new Set(sameShop.slice(-(AUDITS_KEPT_PER_SHOP - 1)).map((other) => other.id));
+        audits = [...audits.filter((other) => other.shop !== run.shop || kept.has(other.id)), run];
+        break;
+      }
+      case 'mapping':
+        mappings.set(key(operation.value.shop, operation.value.key.toLowerCase()), operation.value);
+        break;
+      case 'mapping-removed':
+        mappings.delete(key(operation.shop, operation.key.toLowerCase()));
+        break;
+      case 'job':
+        jobs.set(operation.value.id, operation.value);
+        break;
+      case 'webhook':
+        webhookIds.add(operation.id);
+        if (webhookIds.size > WEBHOOK_IDS_KEPT) webhookIds.delete(webhookIds.values().next().value!);
+        break;
+    }
+  }
+
+  initial.listings.forEach(putListing);
+  initial.audits.forEach((value) => apply({ op: 'audit', value }));
+  initial.mappings.forEach((value) => apply({ op: 'mapping', value }));
+  initial.jobs.forEach((value) => apply({ op: 'job', value }));
+  initial.processedWebhooks.forEach((id) => apply({ op: 'webhook', id }));
+
+  return {
+    apply,
+    /** Throws before anything changes when the listing would break seller-SKU uniqueness. */
+    checkListing: assertSkusFree,
+    listing: (shop: string, handle: string) => listings.get(key(shop, handle)),
+    listingBySku: (shop: string, sku: string) => {
+      const id = bySku.get(key(shop, sku));
+      return id === undefined ? undefined : listings.get(id);
+    },
+    listingByProductId: (shop: string, productId: string) => {
+      const id = byProductId.get(key(shop, productId));
+      return id === undefined ? undefined : listings.get(id);
+    },
+    listings: (shop: string, states?: readonly ListingState[]) =>
+      [...listings.values()].filter((listing) => listing.shop === shop && (!states || states.includes(listing.state))),
+    countByState(shop: string): Record<ListingState, number> {
+      const counts = Object.fromEntries(LISTING_STATES.map((state) => [state, 0])) as Record<ListingState, number>;
+      for (const listing of listings.values()) if (listing.shop === shop) counts[listing.state]++;
+      return counts;
+    },
+    latestAudit: (shop: string) => audits.findLast((run) => run.shop === shop),
+    mappings: (shop: string) => [...mappings.values()].filter((mapping) => mapping.shop === shop),
+    hasMapping: (shop: string, mappingKey: string) => mappings.has(key(shop, mappingKey.toLowerCase())),
+    job: (id: string) => jobs.get(id),
+    currentJob: (shop: string) => [...jobs.values()].findLast((job) => job.shop === shop && (job.status === 'running' || job.status === 'paused')),
+    hasWebhook: (id: string) => webhookIds.has(id),
+    snapshot: (): StoreData => ({
+      version: 1,
+      listings: [...listings.values()],
+      audits,
+      mappings: [...mappings.values()],
+      jobs: [...jobs.values()],
+      processedWebhooks: [...webhookIds],
+    }),
+  };
+}
+
+export type StoreState = ReturnType<typeof createStoreState>;

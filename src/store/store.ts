@@ -1,0 +1,48 @@
+import type { AuditRun, CategoryMapping, Listing, ListingState, MigrationJob } from './schema.js';
+
+export type { AuditRun, CategoryMapping, Listing, ListingState, MigrationJob };
+
+/**
+ * Where shopshift keeps its state. The embedded implementation is lowdb with a journal; another engine
+ * (PostgreSQL) implements the same contract. Every write is durable when its promise resolves.
+ */
+export interface Store {
+  listings: {
+    get(shop: string, handle: string): Promise<Listing | undefined>;
+    findBySellerSku(shop: string, sellerSku: string): Promise<Listing | undefined>;
+    findByProductId(shop: string, productId: string): Promise<Listing | undefined>;
+    /** Inserts or replaces by (shop, handle). Throws when another listing of the shop holds one of its seller SKUs. */
+    put(listing: Listing): Promise<void>;
+    list(shop: string, filter?: { states?: readonly ListingState[] }): Promise<Listing[]>;
+    countByState(shop: string): Promise<Record<ListingState, number>>;
+  };
+  audits: {
+    save(run: AuditRun): Promise<void>;
+    latest(shop: string): Promise<AuditRun | undefined>;
+  };
+  mappings: {
+    list(shop: string): Promise<CategoryMapping[]>;
+    set(mapping: CategoryMapping): Promise<void>;
+    remove(shop: string, key: string): Promise<boolean>;
+  };
+  jobs: {
+    get(id: string): Promise<MigrationJob | undefined>;
+    put(job: MigrationJob): Promise<void>;
+    /** The shop's running or paused job, if any. */
+    current(shop: string): Promise<MigrationJob | undefined>;
+  };
+  webhooks: {
+    /** Records a delivery id; false when it was processed before (a duplicate). */
+    markProcessed(id: string): Promise<boolean>;
+  };
+  /** Writes everything pending to disk now. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DuplicateSellerSkuError extends Error {
+  constructor(readonly shop: string, readonly sellerSku: string, readonly heldBy: string) {
+    super(`Seller SKU ${sellerSku} already belongs to listing "${heldBy}" in shop ${shop}.`);
+    this.name = 'DuplicateSellerSkuError';
+  }
+}

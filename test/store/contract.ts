@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { Listing, Store } from '../../src/store/store.js';
+import { DuplicateSellerSkuError } from '../../src/store/store.js';
+
+export function makeListing(overrides: Partial<Listing> = {}): Listing {
+  return {
+    shop: 'shop-1', handle: 'mug', title: 'Mug', sellerSkus: ['MUG-1'], tiktokProductId: null, state: 'pending', reasons: [],
+    tiktokStatus: null, attempts: 0, runId: null, idempotencyKey: 'shop-1:mug', createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:00:00.000Z', ...overrides,
+  };
+}
+
+/** The behaviour every Store implementation promises; each implementation runs this suite. */
+export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`${name}: the store contract`, () => {
+    it('puts and gets a listing by shop and handle, and finds it by seller SKU and TikTok product id', async () => {
+      const store = await open();
+      await store.listings.put(makeListing({ tiktokProductId: '1729592969712207008' }));
+      expect((await store.listings.get('shop-1', 'mug'))?.title).toBe('Mug');
+      expect((await store.listings.findBySellerSku('shop-1', 'MUG-1'))?.handle).toBe('mug');
+      expect((await store.listings.findByProductId('shop-1', '1729592969712207008'))?.handle).toBe('mug');
+      expect(await store.listings.get('shop-2', 'mug')).toBeUndefined();
+      await store.close();
+    });
+
+    it('replaces a listing on put and updates its indexes', async () => {
+      const store = await open();
+      await store.listings.put(makeListing());
+      await store.listings.put(makeListing({ sellerSkus: ['MUG-2'], state: 'live' }));
+      expect(await store.listings.findBySellerSku('shop-1', 'MUG-1')).toBeUndefined();
+      expect((await store.listings.findBySellerSku('shop-1', 'MUG-2'))?.state).toBe('live');
+      await store.close();
+    });
+
+    it('refuses a second listing with a seller SKU another listing of the shop holds', async () => {
+      const store = await open();
+      await store.listings.put(makeListing());
+      await expect(store.listings.put(makeListing({ handle: 'cup' }))).rejects.toBeInstanceOf(DuplicateSellerSkuError);
+      await store.listings.put(makeListing({ shop: 'shop-2', handle: 'cup' }));
+      expect(await store.listings.get('shop-1', 'cup')).toBeUndefined();
+      await store.close();
+    });
+
+    it('counts listings by state and lists them by state', async () => {
+      const store = await open();
+      await store.listings.put(makeListing({ handle: 'a', sellerSkus: ['A'], state: 'live' }));
+      await store.listings.put(makeListing({ handle: 'b', sellerSkus: ['B'], state: 'rejected' }));
+      await store.listings.put(makeListing({ handle: 'c', sellerSkus: ['C'], state: 'live' }));
+      expect(await store.listings.countByState('shop-1')).toMatchObject({ live: 2, rejected: 1, pending: 0 });
+      expect((await store.listings.list('shop-1', { states: ['live'] })).map((l) => l.handle).sort()).toEqual(['a', 'c']);
+      await store.close();
+    });
+
+    it('keeps the latest audit run per shop', async () => {
+      const store = await open();
+      const run = (id: string) => ({
+        id, shop: 'shop-1', location: 'a.csv', sourceLabel: 'a.csv', region: 'US', startedAt: id, finishedAt: id,
+        counts: { audited: 1, ready: 1, warnings: 0, blocked: 0, skipped: 0 }, verdicts: { mug: 'ready' as const },
+      });
+      await store.audits.save(run('1'));
+      await store.audits.save(run('2'));
+      expect((await store.audits.latest('shop-1'))?.id).toBe('2');
+      expect(await store.audits.latest('shop-9')).toBeUndefined();
+      await store.close();
+    });
+
+    it('sets, lists and removes category mappings, keyed without regard to case', async () => {
+      const store = await open();
+      const mapping = { shop: 'shop-1', key: 'Mugs', categoryId: '600024', origin: 'manual' as const, by: 'U1', updatedAt: 'now' };
+      await store.mappings.set(mapping);
+      await store.mappings.set({ ...mapping, key: 'mugs', categoryId: '600025' });
+      expect((await store.mappings.list('shop-1')).map((m) => m.categoryId)).toEqual(['600025']);
+      expect(await store.mappings.remove('shop-1', 'MUGS')).toBe(true);
+      expect(await store.mappings.remove('shop-1', 'MUGS')).toBe(false);
+      await store.close();
+    });
+
+    it('finds the shop’s current job while it runs or is paused, not once it completed', async () => {
+      const store = await open();
+      const job = {
+        id: 'job-1', shop: 'shop-1', status: 'running' as const, location: 'a.csv', auditRunId: '1', dryRun: false, limit: null,
+        note: null, startedAt: 'now', updatedAt: 'now', heartbeatAt: 'now',
+      };
+      await store.jobs.put(job);
+      expect((await store.jobs.current('shop-1'))?.id).toBe('job-1');
+      await store.jobs.put({ ...job, status: 'completed' });
+      expect(await store.jobs.current('shop-1')).toBeUndefined();
+      expect((await store.jobs.get('job-1'))?.status).toBe('completed');
+      await store.close();
+    });
+
+    it('tells a duplicate webhook delivery apart from a new one', async () => {
+      const store = await open();
+      expect(await store.webhooks.markProcessed('n-1')).toBe(true);
+      expect(await store.webhooks.markProcessed('n-1')).toBe(false);
+      expect(await store.webhooks.markProcessed('n-2')).toBe(true);
+      await store.close();
+    });
+  });
+}

@@ -1,0 +1,75 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openLowdbStore } from '../../src/store/lowdb.js';
+import { describeStoreContract, makeListing } from './contract.js';
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'shopshift-store-'));
+
+describeStoreContract('lowdb', async () => openLowdbStore({ dir: await tempDir() }));
+
+describe('the lowdb store on disk', () => {
+  it('keeps every write when the process dies before a snapshot: the journal is replayed', async () => {
+    const dir = await tempDir();
+    const store = await openLowdbStore({ dir, compactEvery: 1_000_000 });
+    for (let i = 0; i < 50; i++) await store.listings.put(makeListing({ handle: `p${i}`, sellerSkus: [`S${i}`], state: 'in_review' }));
+    // No close(): as after kill -9, only the journal holds the writes.
+    const reopened = await openLowdbStore({ dir });
+    expect((await reopened.listings.countByState('shop-1')).in_review).toBe(50);
+    await reopened.close();
+  });
+
+  it('drops a torn last journal line, as left by a kill in the middle of a write', async () => {
+    const dir = await tempDir();
+    const store = await openLowdbStore({ dir, compactEvery: 1_000_000 });
+    await store.listings.put(makeListing());
+    await appendFile(join(dir, 'shopshift.journal.jsonl'), '{"op":"listing","value":{"shop":"sh');
+    const reopened = await openLowdbStore({ dir });
+    expect((await reopened.listings.get('shop-1', 'mug'))?.sellerSkus).toEqual(['MUG-1']);
+    await reopened.close();
+  });
+
+  it('writes the snapshot on close and leaves an empty journal', async () => {
+    const dir = await tempDir();
+    const store = await openLowdbStore({ dir });
+    await store.listings.put(makeListing());
+    await store.close();
+    const snapshot = JSON.parse(await readFile(join(dir, 'shopshift.json'), 'utf8'));
+    expect(snapshot.listings).toHaveLength(1);
+    expect(await readFile(join(dir, 'shopshift.journal.jsonl'), 'utf8')).toBe('');
+  });
+
+  it('compacts into the snapshot after the configured number of writes, losing nothing written meanwhile', async () => {
+    const dir = await tempDir();
+    const store = await openLowdbStore({ dir, compactEvery: 10 });
+    for (let i = 0; i < 35; i++) await store.listings.put(makeListing({ handle: `p${i}`, sellerSkus: [`S${i}`] }));
+    await store.flush();
+    const reopened = await openLowdbStore({ dir });
+    expect((await reopened.listings.list('shop-1')).length).toBe(35);
+    await reopened.close();
+  });
+
+  it('refuses a damaged store file with a clear message and keeps a copy, never starting empty', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'shopshift.json'), '{"version":1,"listings":[{"shop":');
+    await expect(openLowdbStore({ dir })).rejects.toThrow(/The store file .*shopshift\.json is damaged \(not valid JSON\)\. A copy was kept at/);
+    expect(readdirSync(dir).some((name) => name.startsWith('shopshift.json.corrupt-'))).toBe(true);
+  });
+
+  it('refuses a store file of the wrong shape', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'shopshift.json'), JSON.stringify({ version: 1, listings: [{ shop: 1 }], audits: [], mappings: [], jobs: [], processedWebhooks: [] }));
+    await expect(openLowdbStore({ dir })).rejects.toThrow(/damaged \(listings\.0\.shop: /);
+  });
+
+  it('keeps its files readable by the owner only', async () => {
+    const dir = await tempDir();
+    const store = await openLowdbStore({ dir: join(dir, 'data') });
+    await store.close();
+    expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'data', 'shopshift.journal.jsonl')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dir, 'data', 'shopshift.json'))).toBe(true);
+  });
+});
