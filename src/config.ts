@@ -39,6 +39,24 @@ export const configSchema = z.object({
   FETCH_MAX_BYTES: positiveInt(200 * 1024 * 1024),
   FETCH_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   PRODUCTS_JSON_MAX_PAGES: positiveInt(100),
+
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+
+  TIKTOK_API_URL: z.url().default('https://open-api.tiktokglobalshop.com'),
+  TIKTOK_AUTH_URL: z.url().default('https://auth.tiktok-shops.com'),
+  TIKTOK_APP_KEY: optionalText,
+  TIKTOK_APP_SECRET: optionalText,
+  TIKTOK_SHOP_CIPHER: optionalText,
+  TIKTOK_SHOP_ID: optionalText,
+  TIKTOK_ACCESS_TOKEN: optionalText,
+  TIKTOK_ACCESS_TOKEN_EXPIRES_AT: z.coerce.number().int().nonnegative().default(0),
+  TIKTOK_REFRESH_TOKEN: optionalText,
+  TIKTOK_REFRESH_TOKEN_EXPIRES_AT: z.coerce.number().int().nonnegative().default(0),
+  TIKTOK_WAREHOUSE_ID: optionalText,
+  TIKTOK_QPS: z.coerce.number().positive().max(1000).default(5),
+  TIKTOK_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(5),
+  TIKTOK_TIMEOUT_MS: positiveInt(30_000),
+  MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -55,6 +73,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const shown = raw === undefined ? 'it is not set' : secret ? 'value hidden' : `got "${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}"`;
   throw new ConfigError(`Invalid setting ${name}: ${issue.message} (${shown}). See .env.example.`);
 }
+
+export interface TikTokCredentials {
+  appKey: string;
+  appSecret: string;
+  shopCipher: string;
+  accessToken: string;
+  refreshToken: string;
+  warehouseId: string;
+}
+
+const TIKTOK_REQUIRED = ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SHOP_CIPHER', 'TIKTOK_ACCESS_TOKEN', 'TIKTOK_REFRESH_TOKEN', 'TIKTOK_WAREHOUSE_ID'] as const;
+
+/** The TikTok Shop settings a migration needs, or a ConfigError naming the first one missing. */
+export function requireTikTok(config: Config): TikTokCredentials {
+  const missing = TIKTOK_REQUIRED.filter((name) => !config[name]);
+  if (missing.length > 0) throw new ConfigError(`Connecting to TikTok Shop needs ${missing.join(', ')}. See .env.example.`);
+  return {
+    appKey: config.TIKTOK_APP_KEY!, appSecret: config.TIKTOK_APP_SECRET!, shopCipher: config.TIKTOK_SHOP_CIPHER!,
+    accessToken: config.TIKTOK_ACCESS_TOKEN!, refreshToken: config.TIKTOK_REFRESH_TOKEN!, warehouseId: config.TIKTOK_WAREHOUSE_ID!,
+  };
+}
+
+/** The key the store files the shop's data under: its TikTok shop cipher, or "default" before one is connected. */
+export const shopKeyOf = (config: Config): string => config.TIKTOK_SHOP_CIPHER ?? 'default';
 
 /** Loads ./.env into process.env when present; variables already set in the environment win. */
 export function loadDotEnv(path = '.env'): void {

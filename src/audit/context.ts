@@ -3,7 +3,7 @@ import { UserInputError } from '../errors.js';
 import { createCategoryMapper, loadCategoryMapping, loadTikTokCategories } from './category-map.js';
 import { REGIONS, type RegionCode, type SellerType } from './regions.js';
 import type { AuditContext } from './rule.js';
-import { parsePackageDimensions } from './rules/shipping.js';
+import { parsePackageDimensions } from '../catalog/package-dimensions.js';
 
 export interface AuditSettings {
   region: RegionCode;

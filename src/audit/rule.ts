@@ -1,16 +1,10 @@
 import type { Product, Variant } from '../catalog/product.js';
+import type { PackageDimensions } from '../catalog/package-dimensions.js';
 import type { CategoryMapper } from './category-map.js';
 import type { RegionRules, SellerType } from './regions.js';
 
 export type Severity = 'blocker' | 'warning';
 
-/** Package size used for every product that carries none of its own (Shopify stores no dimensions). */
-export interface PackageDimensions {
-  length: number;
-  width: number;
-  height: number;
-  unit: 'CENTIMETER' | 'INCH';
-}
 
 /** What a rule may know besides the product: the target market and the merchant's settings. */
 export interface AuditContext {

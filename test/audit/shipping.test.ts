@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  packageDimensionsInvalid, packageDimensionsMissing, parsePackageDimensions, requiresShippingFalse, shippingRules, weightMissing,
+  packageDimensionsInvalid, packageDimensionsMissing, requiresShippingFalse, shippingRules, weightMissing,
   weightMissingOnVariants,
 } from '../../src/audit/rules/shipping.js';
+import { parsePackageDimensions } from '../../src/catalog/package-dimensions.js';
 import { makeProduct, makeVariant } from '../support/catalog.js';
 import { runRule, testContext } from '../support/rules.js';
 
