@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { UserInputError } from '../errors.js';
+import type { CategoryMapping } from '../store/store.js';
 import { createCategoryMapper, loadCategoryMapping, loadTikTokCategories } from './category-map.js';
 import { REGIONS, type RegionCode, type SellerType } from './regions.js';
 import type { AuditContext } from './rule.js';
@@ -29,9 +30,13 @@ export function auditSettingsFrom(config: Config): AuditSettings {
   };
 }
 
-/** Loads what the rules need besides the catalog: the category mapping, TikTok's categories, defaults. */
-export async function createAuditContext(settings: AuditSettings): Promise<AuditContext> {
+/**
+ * Loads what the rules need besides the catalog: the category mapping (a file's pairs, overridden by
+ * the mappings kept in the store), TikTok's categories, defaults.
+ */
+export async function createAuditContext(settings: AuditSettings, storedMappings: readonly CategoryMapping[] = []): Promise<AuditContext> {
   const mapping = settings.categoryMapFile ? await loadCategoryMapping(settings.categoryMapFile) : new Map<string, string>();
+  for (const stored of storedMappings) mapping.set(stored.key, stored.categoryId);
   const tiktokCategories = settings.tiktokCategoriesFile ? await loadTikTokCategories(settings.tiktokCategoriesFile) : null;
   const defaultPackage = settings.packageDefaultDimensions ? parsePackageDimensions(settings.packageDefaultDimensions) : null;
   if (settings.packageDefaultDimensions && !defaultPackage) {

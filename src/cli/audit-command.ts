@@ -15,7 +15,11 @@ import { allRules } from '../audit/rules/index.js';
 import type { AuditSummary } from '../audit/summary.js';
 import type { ProductResult } from '../audit/verdict.js';
 import { openCatalogSource } from '../catalog/open-source.js';
-import type { Config } from '../config.js';
+import { sourceLimitsFrom } from '../app.js';
+import { shopKeyOf, type Config } from '../config.js';
+import type { Store } from '../store/store.js';
+import { createVerdictCollector, recordAuditRun } from '../audit/record.js';
+import { resolve } from 'node:path';
 import { UserInputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createProgressDisplay } from './progress.js';
@@ -61,6 +65,8 @@ export interface CommandIo {
   stderr: Writable & { isTTY?: boolean };
   config: Config;
   log: Logger;
+  /** Opens the store once, on first use; commands that need none never touch the data folder. */
+  store(): Promise<Store>;
 }
 
 function parseAuditArgs(args: string[]) {
@@ -117,6 +123,8 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
   const { location, options } = parseAuditArgs(args);
   const { config } = io;
   const settings = auditSettingsFrom(config);
+  const store = await io.store();
+  const shop = shopKeyOf(config);
   const context = await createAuditContext({
     ...settings,
     region: options.region ?? settings.region,
@@ -125,11 +133,8 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
     categoryMapFile: options.categories ?? settings.categoryMapFile,
     tiktokCategoriesFile: options['tiktok-categories'] ?? settings.tiktokCategoriesFile,
     packageDefaultDimensions: options.package ?? settings.packageDefaultDimensions,
-  });
-  const source = openCatalogSource(location, {
-    timeoutMs: config.FETCH_TIMEOUT_MS, maxBytes: config.FETCH_MAX_BYTES, maxRetries: config.FETCH_MAX_RETRIES,
-    retryBaseMs: 500, maxPages: config.PRODUCTS_JSON_MAX_PAGES,
-  });
+  }, await store.mappings.list(shop));
+  const source = openCatalogSource(location, sourceLimitsFrom(config));
 
   const file = options.out ? createWriteStream(options.out) : null;
   if (file) {
@@ -140,14 +145,19 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
   const report = writerFor(file ?? io.stdout, options.out ?? 'the terminal');
   const write = report.write;
   const json = options.format === 'json' ? createJsonReportWriter(write) : null;
-  let onResult: ((result: ProductResult) => Promise<void>) | undefined;
+  const verdicts = createVerdictCollector();
+  let writeResult: ((result: ProductResult) => Promise<void>) | undefined;
   if (options.format === 'csv') {
     await write(findingsCsvHeader());
-    onResult = (result) => write(findingsCsvRows(result));
+    writeResult = (result) => write(findingsCsvRows(result));
   } else if (json) {
     await json.start();
-    onResult = (result) => json.product(result);
+    writeResult = (result) => json.product(result);
   }
+  const onResult = (result: ProductResult) => {
+    verdicts.add(result);
+    return writeResult?.(result);
+  };
 
   const progress = createProgressDisplay(io.stderr, { enabled: !options['no-progress'] });
   let summary: AuditSummary;
@@ -156,7 +166,7 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
       rules: allRules,
       context,
       statuses: new Set(options.status ?? config.AUDIT_STATUSES),
-      ...(onResult ? { onResult } : {}),
+      onResult,
       onProgress: progress.update,
     });
   } catch (error) {
@@ -170,6 +180,8 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
     progress.stop();
   }
 
+  const isUrl = /^https?:\/\//i.test(location);
+  await recordAuditRun(store, shop, isUrl ? location : resolve(location), summary, verdicts.verdicts);
   const text = renderTextReport(summary, { topRules: options.top });
   if (json) await json.finish(summary);
   if (options.format === 'text') await write(text);

@@ -1,7 +1,11 @@
 import { ShopshiftError, newRef, toUserText } from '../errors.js';
 import { loadConfig, loadDotEnv } from '../config.js';
 import { createLogger } from '../log.js';
+import { openLowdbStore } from '../store/lowdb.js';
+import type { Store } from '../store/store.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
+import { MAP_USAGE, mapCommand } from './map-command.js';
+import { MIGRATE_USAGE, migrateCommand } from './migrate-command.js';
 import { rulesCommand } from './rules-command.js';
 import { startCommand } from './start-command.js';
 
@@ -10,10 +14,16 @@ const USAGE = `shopshift: move a Shopify catalog to TikTok Shop, safely.
 Commands:
   shopshift start                 run shopshift (without credentials: audit the bundled sample catalog)
   shopshift audit <file-or-url>   check a catalog against TikTok Shop listing rules
+  shopshift migrate <action>      push the audit's ready products to TikTok Shop and track them
+  shopshift map <action>          the Shopify type/category → TikTok category mapping
   shopshift rules [--region CODE] list every rule the audit checks, with its source
   shopshift help                  this text
 
-${AUDIT_USAGE}`;
+${AUDIT_USAGE}
+
+${MIGRATE_USAGE}
+
+${MAP_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
   loadDotEnv();
@@ -25,11 +35,17 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   // The terminal is for reports; operational log lines only when asked for.
   const log = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn' });
-  const io = { stdout: process.stdout, stderr: process.stderr, config, log };
+  let opened = null as Promise<Store> | null;
+  const store = () => (opened ??= openLowdbStore({ dir: config.DATA_DIR }));
+  const io = { stdout: process.stdout, stderr: process.stderr, config, log, store };
   try {
     switch (command) {
       case 'audit':
         return await auditCommand(args, io);
+      case 'migrate':
+        return await migrateCommand(args, io);
+      case 'map':
+        return await mapCommand(args, io);
       case 'rules':
         return rulesCommand(args, io);
       case 'start':
@@ -47,6 +63,8 @@ async function run(argv: string[]): Promise<number> {
     log.error({ err: error, ref, command }, 'command failed');
     process.stderr.write(`shopshift: ${toUserText(error, ref)}\n`);
     return 2;
+  } finally {
+    if (opened) await (await opened).close();
   }
 }
 

@@ -11,13 +11,17 @@ import { loadConfig } from '../../src/config.js';
 import { UserInputError } from '../../src/errors.js';
 import { projectRoot, samplePath } from '../../src/paths.js';
 import { captureLogs } from '../support/log-capture.js';
+import { openLowdbStore } from '../../src/store/lowdb.js';
+import type { Store } from '../../src/store/store.js';
 
 function terminal() {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   stdout.on('data', (chunk) => (out += chunk));
-  return { io: { stdout, stderr, config: loadConfig({}), log: captureLogs().log }, output: () => out };
+  let opened: Promise<Store> | null = null;
+  const store = () => (opened ??= mkdtemp(join(tmpdir(), 'shopshift-data-')).then((dir) => openLowdbStore({ dir })));
+  return { io: { stdout, stderr, config: loadConfig({}), log: captureLogs().log, store }, output: () => out, store };
 }
 
 const SAMPLE = [samplePath('sample-catalog.csv'), '--categories', samplePath('category-map.csv')];
@@ -28,6 +32,23 @@ describe('shopshift audit', () => {
     expect(await auditCommand(SAMPLE, io)).toBe(1);
     expect(output()).toContain('Blocked    7 (70%)');
     expect(output()).toContain('line 25: Broken row skipped');
+  });
+
+  it('records the run with each product’s verdict, for the migration to start from', async () => {
+    const { io, store } = terminal();
+    await auditCommand(SAMPLE, io);
+    const run = await (await store()).audits.latest('default');
+    expect(run?.location).toBe(samplePath('sample-catalog.csv'));
+    expect(run?.counts).toEqual({ audited: 10, ready: 2, warnings: 1, blocked: 7, skipped: 1 });
+    expect(run?.verdicts['stoneware-mug']).toBe('ready');
+    expect(run?.verdicts['soy-candle']).toBe('blocked');
+  });
+
+  it('uses the category mappings kept in the store', async () => {
+    const { io, store, output } = terminal();
+    await (await store()).mappings.set({ shop: 'default', key: 'Posters', categoryId: '600300', origin: 'manual', by: null, updatedAt: 'now' });
+    await auditCommand(SAMPLE, io);
+    expect(output()).not.toContain('category-unmapped');
   });
 
   it('exits 0 when nothing is blocked', async () => {

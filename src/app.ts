@@ -1,0 +1,86 @@
+import { auditSettingsFrom } from './audit/context.js';
+import { createCategoryMapper, loadCategoryMapping } from './audit/category-map.js';
+import { REGIONS } from './audit/regions.js';
+import { parsePackageDimensions } from './catalog/package-dimensions.js';
+import { openCatalogSource, type SourceLimits } from './catalog/open-source.js';
+import { requireTikTok, shopKeyOf, type Config } from './config.js';
+import type { Logger } from './log.js';
+import { createImageFetcher } from './migration/images.js';
+import type { MigrationDeps } from './migration/run.js';
+import type { Store } from './store/store.js';
+import type { TikTokShopClient } from './tiktok/api.js';
+import { createTikTokClient, type TikTokTokens } from './tiktok/client.js';
+
+/** Wiring shared by the command line and the bot: which implementation each part gets. */
+
+export function sourceLimitsFrom(config: Config): SourceLimits {
+  return {
+    timeoutMs: config.FETCH_TIMEOUT_MS, maxBytes: config.FETCH_MAX_BYTES, maxRetries: config.FETCH_MAX_RETRIES,
+    retryBaseMs: 500, maxPages: config.PRODUCTS_JSON_MAX_PAGES,
+  };
+}
+
+export function createTikTokFromConfig(config: Config, log: Logger): TikTokShopClient {
+  const credentials = requireTikTok(config);
+  // Tokens start from the settings; a refreshed pair lives in memory until tokens are stored encrypted.
+  let tokens: TikTokTokens = {
+    accessToken: credentials.accessToken,
+    accessTokenExpiresAt: config.TIKTOK_ACCESS_TOKEN_EXPIRES_AT,
+    refreshToken: credentials.refreshToken,
+    refreshTokenExpiresAt: config.TIKTOK_REFRESH_TOKEN_EXPIRES_AT,
+  };
+  return createTikTokClient({
+    appKey: credentials.appKey,
+    appSecret: credentials.appSecret,
+    shopCipher: credentials.shopCipher,
+    apiUrl: config.TIKTOK_API_URL,
+    authUrl: config.TIKTOK_AUTH_URL,
+    qps: config.TIKTOK_QPS,
+    maxRetries: config.TIKTOK_MAX_RETRIES,
+    timeoutMs: config.TIKTOK_TIMEOUT_MS,
+    log,
+    tokenStore: {
+      load: async () => tokens,
+      save: async (next) => {
+        tokens = next;
+      },
+    },
+  });
+}
+
+/** Everything a migration run needs. A dry run sends nothing, so it needs no TikTok credentials. */
+export async function createMigrationDeps(
+  config: Config,
+  store: Store,
+  log: Logger,
+  options: { dryRun: boolean; client?: TikTokShopClient },
+): Promise<MigrationDeps> {
+  const settings = auditSettingsFrom(config);
+  const mapping = settings.categoryMapFile ? await loadCategoryMapping(settings.categoryMapFile) : new Map<string, string>();
+  for (const stored of await store.mappings.list(shopKeyOf(config))) mapping.set(stored.key, stored.categoryId);
+  const client = options.client ?? (options.dryRun ? unavailableClient : createTikTokFromConfig(config, log));
+  return {
+    store,
+    client,
+    openSource: (location) => openCatalogSource(location, sourceLimitsFrom(config)),
+    categories: createCategoryMapper(mapping, null),
+    fetchImage: createImageFetcher({ timeoutMs: config.FETCH_TIMEOUT_MS, maxRetries: config.FETCH_MAX_RETRIES, retryBaseMs: 500 }),
+    body: {
+      currency: config.CATALOG_CURRENCY ?? REGIONS[config.TIKTOK_REGION].currency,
+      warehouseId: config.TIKTOK_WAREHOUSE_ID ?? '(warehouse id)',
+      defaultPackage: config.PACKAGE_DEFAULT_DIMENSIONS ? parsePackageDimensions(config.PACKAGE_DEFAULT_DIMENSIONS) : null,
+      packageMetafield: config.PACKAGE_DIMENSIONS_METAFIELD,
+    },
+    clock: { now: () => Date.now() },
+    log,
+    concurrency: config.MIGRATION_CONCURRENCY,
+  };
+}
+
+const unavailable = async (): Promise<never> => {
+  throw new Error('a dry run does not call TikTok Shop');
+};
+const unavailableClient: TikTokShopClient = {
+  getCategories: unavailable, getCategoryRules: unavailable, getBrands: unavailable, uploadImage: unavailable, createProduct: unavailable,
+  editProduct: unavailable, getProduct: unavailable, searchProducts: unavailable, activateProducts: unavailable, deactivateProducts: unavailable,
+};
