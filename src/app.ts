@@ -20,14 +20,19 @@ export function sourceLimitsFrom(config: Config): SourceLimits {
   };
 }
 
+/** 3000-01-01, in Unix seconds. */
+const UNKNOWN_EXPIRY = 32_503_680_000;
+
 export function createTikTokFromConfig(config: Config, log: Logger): TikTokShopClient {
   const credentials = requireTikTok(config);
   // Tokens start from the settings; a refreshed pair lives in memory until tokens are stored encrypted.
+  // An unknown expiry (0) is taken as valid: TikTok's 105002 answer then triggers the refresh.
+  const orFarFuture = (expiresAt: number) => (expiresAt === 0 ? UNKNOWN_EXPIRY : expiresAt);
   let tokens: TikTokTokens = {
     accessToken: credentials.accessToken,
-    accessTokenExpiresAt: config.TIKTOK_ACCESS_TOKEN_EXPIRES_AT,
+    accessTokenExpiresAt: orFarFuture(config.TIKTOK_ACCESS_TOKEN_EXPIRES_AT),
     refreshToken: credentials.refreshToken,
-    refreshTokenExpiresAt: config.TIKTOK_REFRESH_TOKEN_EXPIRES_AT,
+    refreshTokenExpiresAt: orFarFuture(config.TIKTOK_REFRESH_TOKEN_EXPIRES_AT),
   };
   return createTikTokClient({
     appKey: credentials.appKey,

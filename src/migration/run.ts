@@ -72,14 +72,14 @@ export async function startMigration(
   return runJob(deps, job, events);
 }
 
-/** Resumes a paused job, or one left running by a process that died. */
+/** Resumes a paused job, or one left running by a process that died; a --limit applied to the first run only. */
 export async function resumeMigration(deps: MigrationDeps, shop: string, events: MigrationEvents = {}): Promise<MigrationJob> {
   const job = await deps.store.jobs.current(shop);
   if (!job) throw new UserInputError('There is no paused or unfinished migration for this shop; start one.');
   const alive = job.status === 'running' && deps.clock.now() - Date.parse(job.heartbeatAt) < STALE_JOB_MS;
   if (alive) throw new UserInputError('The migration is running already.');
   const now = iso(deps.clock.now());
-  const resumed: MigrationJob = { ...job, status: 'running', note: null, updatedAt: now, heartbeatAt: now };
+  const resumed: MigrationJob = { ...job, status: 'running', limit: null, note: null, updatedAt: now, heartbeatAt: now };
   await deps.store.jobs.put(resumed);
   return runJob(deps, resumed, events);
 }

@@ -178,7 +178,15 @@ const searchDataSchema = z.looseObject({
 // Batch calls answer code 0 and list the ids they could not change (e.g. 12052901 wrong status).
 const batchDataSchema = z
   .looseObject({
-    errors: z.array(z.looseObject({ code: z.number().int(), message: z.string().default('') })).nullish(),
+    errors: z
+      .array(
+        z.looseObject({
+          code: z.number().int(),
+          message: z.string().default(''),
+          detail: z.looseObject({ product_id: tiktokIdSchema.optional() }).nullish(),
+        }),
+      )
+      .nullish(),
   })
   .nullish();
 
@@ -411,12 +419,17 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
 
   const productPath = (productId: string, suffix = ''): string => `/product/${API_VERSION}/products/${encodeURIComponent(productId)}${suffix}`;
 
+  /** Sends every batch even when one has refusals, then throws one error naming all refused ids. */
   async function changeStatus(action: 'activate' | 'deactivate', productIds: string[]): Promise<void> {
+    const refusals: { code: number; message: string; productId: string | null }[] = [];
     for (const batch of chunk(productIds, ACTIVATION_BATCH)) {
       const data = await call({ method: 'POST', path: `/product/${API_VERSION}/products/${action}`, json: { product_ids: batch }, data: batchDataSchema });
-      const first = data?.errors?.[0];
-      if (first !== undefined) throw new TikTokApiError({ apiCode: first.code, apiMessage: first.message, httpStatus: 200 });
+      for (const refusal of data?.errors ?? []) refusals.push({ code: refusal.code, message: refusal.message, productId: refusal.detail?.product_id ?? null });
     }
+    const first = refusals[0];
+    if (first === undefined) return;
+    const refusedIds = refusals.flatMap((refusal) => (refusal.productId === null ? [] : [refusal.productId]));
+    throw new TikTokApiError({ apiCode: first.code, apiMessage: first.message, httpStatus: 200, productIds: refusedIds });
   }
 
   return {

@@ -47,6 +47,8 @@ export interface TikTokApiErrorInit {
   apiMessage?: string;
   requestId?: string | null;
   httpStatus: number | null;
+  /** Products a batch call could not change, when TikTok named them. */
+  productIds?: string[];
   cause?: unknown;
 }
 
@@ -78,6 +80,7 @@ export class TikTokApiError extends UpstreamError {
   readonly apiMessage: string;
   readonly requestId: string | null;
   readonly httpStatus: number | null;
+  readonly productIds: readonly string[];
 
   constructor(init: TikTokApiErrorInit) {
     super(TIKTOK_SERVICE, init.httpStatus, userTextFor(init), init.cause === undefined ? undefined : { cause: init.cause });
@@ -85,6 +88,7 @@ export class TikTokApiError extends UpstreamError {
     this.apiMessage = init.apiMessage ?? '';
     this.requestId = init.requestId ?? null;
     this.httpStatus = init.httpStatus;
+    this.productIds = init.productIds ?? [];
   }
 
   /** 36009002, 12052109 or HTTP 429: back off and retry. */

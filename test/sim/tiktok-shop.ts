@@ -1268,7 +1268,7 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
     const asDraft = body.save_mode === 'AS_DRAFT';
     if (asDraft && product.status !== 'DRAFT') return fail(12052488, "This region doesn't support save draft after product submitted");
     const skus = buildSkus(clean, product.underReview?.skus ?? product.skus);
-    if (product.status === 'ACTIVATE' || (product.status === 'SELLER_DEACTIVATED' && product.auditStatus === 'APPROVED')) {
+    if (product.status === 'ACTIVATE') {
       product.underReview = { body: clean, skus };
       product.auditStatus = 'AUDITING';
       record(product, 'edited');
