@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { CategoryMapper } from '../audit/category-map.js';
 import type { Product } from '../catalog/product.js';
 import type { CatalogSource } from '../catalog/source.js';
@@ -44,6 +45,20 @@ export const STALE_JOB_MS = 60_000;
 const HEARTBEAT_MS = 5_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const thisProcess = `${hostname()}:${process.pid}`;
+
+/** Whether a process is still working on the job: a fresh heartbeat, and on this host a live pid. */
+function isAlive(job: MigrationJob, now: number): boolean {
+  if (job.status !== 'running' || now - Date.parse(job.heartbeatAt) >= STALE_JOB_MS) return false;
+  const [host, pid] = job.owner.split(':');
+  if (host !== hostname() || !pid) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Starts a migration of the latest audit's ready products; one job per shop at a time. */
 export async function startMigration(
@@ -56,9 +71,8 @@ export async function startMigration(
   if (!audit) throw new UserInputError('Run an audit first: the migration pushes the products the latest audit found ready.');
   const current = await store.jobs.current(options.shop);
   if (current && !options.dryRun) {
-    const alive = current.status === 'running' && clock.now() - Date.parse(current.heartbeatAt) < STALE_JOB_MS;
     throw new UserInputError(
-      alive
+      isAlive(current, clock.now())
         ? `A migration is already running for this shop (started ${current.startedAt}); pause it or wait for it to finish.`
         : `A migration for this shop is ${current.status === 'paused' ? 'paused' : 'unfinished'}; resume it instead of starting another.`,
     );
@@ -66,7 +80,7 @@ export async function startMigration(
   const now = iso(clock.now());
   const job: MigrationJob = {
     id: randomUUID(), shop: options.shop, status: 'running', location: audit.location, auditRunId: audit.id, dryRun: options.dryRun,
-    limit: options.limit, note: null, startedAt: now, updatedAt: now, heartbeatAt: now,
+    limit: options.limit, note: null, startedAt: now, updatedAt: now, heartbeatAt: now, owner: thisProcess,
   };
   if (!options.dryRun) await store.jobs.put(job);
   return runJob(deps, job, events);
@@ -76,10 +90,9 @@ export async function startMigration(
 export async function resumeMigration(deps: MigrationDeps, shop: string, events: MigrationEvents = {}): Promise<MigrationJob> {
   const job = await deps.store.jobs.current(shop);
   if (!job) throw new UserInputError('There is no paused or unfinished migration for this shop; start one.');
-  const alive = job.status === 'running' && deps.clock.now() - Date.parse(job.heartbeatAt) < STALE_JOB_MS;
-  if (alive) throw new UserInputError('The migration is running already.');
+  if (isAlive(job, deps.clock.now())) throw new UserInputError('The migration is running already.');
   const now = iso(deps.clock.now());
-  const resumed: MigrationJob = { ...job, status: 'running', limit: null, note: null, updatedAt: now, heartbeatAt: now };
+  const resumed: MigrationJob = { ...job, status: 'running', limit: null, note: null, updatedAt: now, heartbeatAt: now, owner: thisProcess };
   await deps.store.jobs.put(resumed);
   return runJob(deps, resumed, events);
 }

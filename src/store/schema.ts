@@ -81,6 +81,8 @@ export const migrationJobSchema = z.object({
   updatedAt: z.string(),
   /** Written while a process works on the job; an old heartbeat means the process died. */
   heartbeatAt: z.string(),
+  /** "host:pid" of the process working on it, so a dead one on this host is known at once. */
+  owner: z.string().default(''),
 });
 export type MigrationJob = z.infer<typeof migrationJobSchema>;
 

@@ -139,7 +139,7 @@ describe('a migration that is interrupted', () => {
     const deps = await createMigrationDeps(config, store, log, { dryRun: false });
     await store.jobs.put({
       id: 'j-2', shop: sim.shopCipher, status: 'paused', location: setup.catalog, auditRunId: 'x', dryRun: false, limit: null,
-      note: 'paused by U1', startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(),
+      note: 'paused by U1', startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(), owner: '',
     });
     await expect(startMigration(deps, { shop: sim.shopCipher, dryRun: false, limit: null })).rejects.toThrow(/paused; resume it/);
   });

@@ -79,7 +79,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const store = await open();
       const job = {
         id: 'job-1', shop: 'shop-1', status: 'running' as const, location: 'a.csv', auditRunId: '1', dryRun: false, limit: null,
-        note: null, startedAt: 'now', updatedAt: 'now', heartbeatAt: 'now',
+        note: null, startedAt: 'now', updatedAt: 'now', heartbeatAt: 'now', owner: 'host:1',
       };
       await store.jobs.put(job);
       expect((await store.jobs.current('shop-1'))?.id).toBe('job-1');
