@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createMigrationDeps, createTikTokFromConfig } from '../app.js';
 import { shopKeyOf } from '../config.js';
 import { UserInputError } from '../errors.js';
+import { planMigration } from '../migration/plan.js';
 import { migrationProgress, type MigrationProgress } from '../migration/progress.js';
 import { pauseMigration, resumeMigration, startMigration, type MigrationEvents } from '../migration/run.js';
 import { reconcileListings } from '../migration/track.js';
@@ -10,6 +11,7 @@ import type { CommandIo } from './audit-command.js';
 
 export const MIGRATE_USAGE = `Usage: shopshift migrate <start|resume|status|reconcile> [options]
 
+  plan                            what a run would create, and why it leaves products out
   start [--dry-run] [--limit N]   push the latest audit's ready products to TikTok Shop
                                   (--dry-run prints each create body as a JSON line, sends nothing)
   resume                          continue a paused or interrupted migration
@@ -24,6 +26,14 @@ const startOptions = z.object({
 });
 
 const PROGRESS_EVERY_MS = 2_000;
+
+const PLAN_REASONS = {
+  'blocked-by-audit': 'blocked by the audit; fix them in Shopify and audit again',
+  'not-in-audit': 'not in the latest audit (added since, or skipped by status)',
+  unmapped: 'no TikTok category mapped for their type or category (shopshift map set …)',
+  'already-listed': 'already listed on TikTok Shop',
+  'rejected-needs-edit': 'rejected by TikTok review; edit them before retrying',
+} as const;
 
 export function formatProgress(progress: MigrationProgress): string {
   const { total, submitted, byState, ratePerMinute, etaSeconds, job } = progress;
@@ -58,6 +68,18 @@ export async function migrateCommand(args: string[], io: CommandIo): Promise<num
   };
 
   switch (action) {
+    case 'plan': {
+      const audit = await store.audits.latest(shop);
+      if (!audit) throw new UserInputError('Run an audit first: the migration pushes the products the latest audit found ready.');
+      const plan = await planMigration(await createMigrationDeps(config, store, log, { dryRun: true }), audit);
+      print(`A run would create ${plan.toCreate.toLocaleString('en-US')} listings from ${audit.sourceLabel} (audited ${audit.finishedAt}).`);
+      for (const [reason, count] of Object.entries(plan.skipped)) {
+        if (count === 0) continue;
+        const examples = plan.examples[reason as keyof typeof plan.examples] ?? [];
+        print(`  ${count.toLocaleString('en-US')} left out: ${PLAN_REASONS[reason as keyof typeof PLAN_REASONS]} (e.g. ${examples.join(', ')})`);
+      }
+      return 0;
+    }
     case 'start': {
       const { values, positionals } = parseArgs({ args: rest, options: { 'dry-run': { type: 'boolean' }, limit: { type: 'string' } }, allowPositionals: true });
       if (positionals.length > 0) throw new UserInputError(`Unexpected argument "${positionals[0]}".\n\n${MIGRATE_USAGE}`);

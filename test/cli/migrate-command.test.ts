@@ -83,3 +83,16 @@ describe('shopshift migrate', () => {
     await expect(migrateCommand(['start', '--limit', 'ten'], io)).rejects.toThrow(/--limit: .*Usage: shopshift migrate/s);
   });
 });
+
+describe('shopshift migrate plan', () => {
+  it('says how many listings a run would create and why it leaves the others out', async () => {
+    const { io, output } = await terminal();
+    await auditCommand([samplePath('sample-catalog.csv'), '--categories', samplePath('category-map.csv'), '--no-progress'], io);
+    const before = output().length;
+    await migrateCommand(['plan'], { ...io, config: loadConfig({ CATEGORY_MAP_FILE: samplePath('category-map.csv') }) });
+    const lines = output().slice(before).trim().split('\n');
+    expect(lines[0]).toMatch(/^A run would create 3 listings from sample-catalog\.csv/);
+    expect(lines).toContain('  7 left out: blocked by the audit; fix them in Shopify and audit again (e.g. soy-candle, walnut-serving-board, gift-card, bud-vase, wool-throw)');
+    expect(lines).toContain('  1 left out: not in the latest audit (added since, or skipped by status) (e.g. spring-tablecloth)');
+  });
+});

@@ -12,7 +12,9 @@ import { shopifyCsvSource } from '../../src/catalog/shopify-csv.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { migrationProgress } from '../../src/migration/progress.js';
 import { resumeMigration, startMigration } from '../../src/migration/run.js';
-import { reconcileListings } from '../../src/migration/track.js';
+import { handleTikTokWebhook, reconcileListings } from '../../src/migration/track.js';
+import { createHttpServer } from '../../src/http/server.js';
+import type { AddressInfo } from 'node:net';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 import type { Store } from '../../src/store/store.js';
 import { startImageHost } from '../sim/image-host.js';
@@ -143,4 +145,42 @@ describe('a migration that is interrupted', () => {
     });
     await expect(startMigration(deps, { shop: sim.shopCipher, dryRun: false, limit: null })).rejects.toThrow(/paused; resume it/);
   });
+});
+
+describe('listing outcomes delivered by TikTok webhooks', () => {
+  it('tracks every listing to live or rejected from the simulator’s signed webhooks, duplicates applied once', async () => {
+    let store: Store | null = null;
+    const server = createHttpServer({
+      log,
+      routes: {
+        'POST /webhooks/tiktok': ({ body, headers }) =>
+          handleTikTokWebhook(
+            { store: store!, appKey: 'sim-app-key', appSecret: 'sim-app-secret', shopFor: () => 'ROW_SimUS', log, now: () => Date.now() },
+            body,
+            headers.authorization,
+          ),
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/tiktok`;
+    const setup = await setUp(80, { rejectFraction: 0.2, seed: 5, webhookUrl, duplicateWebhookFraction: 0.3 });
+    store = setup.store;
+    try {
+      const deps = await createMigrationDeps(setup.config, setup.store, log, { dryRun: false });
+      await startMigration(deps, { shop: setup.sim.shopCipher, dryRun: false, limit: null });
+      await setup.sim.settleReviews();
+      await setup.sim.settleWebhooks();
+      const counts = await setup.store.listings.countByState(setup.sim.shopCipher);
+      expect(counts.live + counts.rejected).toBe(80);
+      expect(counts.in_review).toBe(0);
+      expect(setup.sim.webhooks.some((delivery) => delivery.duplicate)).toBe(true);
+      for (const product of setup.sim.products.values()) {
+        const listing = await setup.store.listings.findByProductId(setup.sim.shopCipher, product.id);
+        expect(listing?.state).toBe(product.status === 'ACTIVATE' ? 'live' : 'rejected');
+      }
+    } finally {
+      server.close();
+      await tearDown(setup);
+    }
+  }, 60_000);
 });
