@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ProductStatus } from './catalog/product.js';
 import { ConfigError } from './errors.js';
+import { samplePath } from './paths.js';
 import { regionCodeSchema, sellerTypeSchema } from './audit/regions.js';
 
 const optionalText = z.string().trim().optional().transform((value) => (value === '' ? undefined : value));
@@ -41,6 +42,29 @@ export const configSchema = z.object({
   PRODUCTS_JSON_MAX_PAGES: positiveInt(100),
 
   DATA_DIR: z.string().trim().min(1).default('./data'),
+  /** What "/shop audit" reads when no source is named: a file, a URL, or "shopify". */
+  CATALOG_SOURCE: optionalText.transform((value) => value ?? samplePath('sample-catalog.csv')),
+  /** The root slash command on Slack and Discord: /shop by default. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  /** Socket Mode app-level token (xapp-…); with it set and SLACK_SOCKET_MODE=true no public URL is needed. */
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_SOCKET_MODE: z.preprocess((value) => (value === '' || value === undefined ? undefined : String(value).toLowerCase() === 'true'), z.boolean().default(false)),
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  /** Slack user ids (U…) and user-group ids (S…) allowed to run state-changing commands, comma-separated. */
+  SLACK_MANAGERS: optionalText.transform((value) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean)),
+
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: optionalText,
+  /** Register the commands in this guild only (instant, for development); empty registers them globally. */
+  DISCORD_GUILD_ID: optionalText,
+  DISCORD_API_URL: z.url().default('https://discord.com/api'),
+  /** Discord role ids allowed to run state-changing commands, comma-separated. */
+  DISCORD_MANAGER_ROLES: optionalText.transform((value) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean)),
+
+  SHOP_COMMAND: z.string().trim().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - or _ (at most 32)').default('shop'),
 
   TIKTOK_API_URL: z.url().default('https://open-api.tiktokglobalshop.com'),
   TIKTOK_AUTH_URL: z.url().default('https://auth.tiktok-shops.com'),

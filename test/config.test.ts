@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configSchema, loadConfig } from '../src/config.js';
+import { projectRoot } from '../src/paths.js';
 import { ConfigError } from '../src/errors.js';
 import { captureLogs } from './support/log-capture.js';
 
@@ -28,6 +31,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FETCH_TIMEOUT_MS: '-3' })).toThrow(/Invalid setting FETCH_TIMEOUT_MS/);
     expect(() => loadConfig({ SELLER_SKU_PATTERN: '([' })).toThrow(/SELLER_SKU_PATTERN: not a valid regular expression/);
     expect(() => loadConfig({ AUDIT_STATUSES: 'live' })).toThrow(/Invalid setting AUDIT_STATUSES/);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every setting shopshift reads, and loads as a valid configuration as it stands', () => {
+    const text = readFileSync(join(projectRoot, '.env.example'), 'utf8');
+    const listed = Object.fromEntries(text.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    expect(Object.keys(listed).sort()).toEqual(Object.keys(configSchema.shape).sort());
+    expect(() => loadConfig(listed)).not.toThrow();
   });
 });
 

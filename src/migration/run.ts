@@ -225,8 +225,9 @@ async function migrateProduct(
   };
 
   try {
-    if (existing?.state === 'submitting') {
-      // The previous run died between announcing the create and recording its answer.
+    if (existing && existing.attempts > 0 && !existing.tiktokProductId) {
+      // An earlier attempt may have reached TikTok: a run that died between announcing the create and
+      // recording its answer, or a create whose answer was lost on the network.
       const created = await findCreated(client, existing.sellerSkus);
       if (created) {
         return { listing: await save({ tiktokProductId: created.id, tiktokStatus: created.status, state: listingStateFor(created.status), reasons: [] }) };

@@ -1,0 +1,47 @@
+import { defineCommand, m, opt, reply } from '../src/chat/command.js';
+
+const SHOWN = 10;
+const DURATION = /^(\d+)\s*(m|h|d)$/i;
+
+function sinceMs(text: string | undefined, now: number): number | undefined {
+  if (!text) return undefined;
+  const match = DURATION.exec(text.trim());
+  if (!match) throw Object.assign(new Error('since'), { userText: '' });
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2]!.toLowerCase() as 'm' | 'h' | 'd'];
+  return now - Number(match[1]) * unit;
+}
+
+export default defineCommand({
+  name: 'failures',
+  description: 'Listings that failed to publish, grouped by reason, with retry buttons',
+  examples: ['', 'watermark', 'since:24h', 'retry mug-10'],
+  options: {
+    reason: opt.string('Only failures whose reason contains this text', { maxLength: 100 }),
+    since: opt.string('Only failures newer than this: 30m, 24h, 7d', { maxLength: 10 }),
+    retry: opt.string('Queue this product (handle) for the next migration run', { maxLength: 255 }),
+  },
+  positional: ['reason'],
+  permission: ({ retry }) => (retry ? 'manage' : 'read'),
+  async handler(context, { reason, since, retry }) {
+    if (retry) {
+      await context.services.failures.retry(retry, context.user.name);
+      return reply([m.text(`${retry} is queued; the next "migration start" or "migration resume" pushes it again.`)]);
+    }
+    if (since && !DURATION.test(since.trim())) return reply([m.text('since: use a duration such as 30m, 24h or 7d.')], 'ephemeral');
+    const failures = await context.services.failures.list({ ...(reason ? { reason } : {}), ...(since ? { sinceMs: sinceMs(since, context.now())! } : {}) });
+    if (failures.length === 0) return reply([m.text(reason || since ? 'No failures match.' : 'No listing has failed to publish.')]);
+    const byReason = new Map<string, string[]>();
+    for (const listing of failures) {
+      const key = listing.reasons[0] ?? listing.state;
+      byReason.set(key, [...(byReason.get(key) ?? []), listing.handle]);
+    }
+    const groups = [...byReason].sort((a, b) => b[1].length - a[1].length);
+    const retryable = failures.filter((listing) => listing.state === 'error').slice(0, 5);
+    return reply([
+      m.heading(`${failures.length.toLocaleString('en-US')} listings failed to publish`),
+      m.table(['reason', 'products', 'e.g.'], groups.slice(0, SHOWN).map(([text, handles]) => [text, handles.length, handles.slice(0, 3).join(', ')])),
+      ...(groups.length > SHOWN ? [m.text(`… and ${groups.length - SHOWN} more reasons.`)] : []),
+      ...(retryable.length ? [m.buttons(...retryable.map((listing) => ({ label: `Retry ${listing.handle}`.slice(0, 75), action: { command: 'failures', args: { retry: listing.handle } } })))] : []),
+    ]);
+  },
+});

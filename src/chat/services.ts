@@ -1,0 +1,162 @@
+import { isAbsolute } from 'node:path';
+import { createMigrationDeps, sourceLimitsFrom } from '../app.js';
+import { auditSettingsFrom, createAuditContext } from '../audit/context.js';
+import { runAudit } from '../audit/engine.js';
+import { createVerdictCollector, recordAuditRun } from '../audit/record.js';
+import type { RegionCode } from '../audit/regions.js';
+import { findingsCsvHeader, findingsCsvRows } from '../audit/report/csv.js';
+import { allRules } from '../audit/rules/index.js';
+import type { AuditSummary } from '../audit/summary.js';
+import { openCatalogSource } from '../catalog/open-source.js';
+import { shopKeyOf, type Config } from '../config.js';
+import { UserInputError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { planMigration, type MigrationPlan } from '../migration/plan.js';
+import { migrationProgress, type MigrationProgress } from '../migration/progress.js';
+import { pauseMigration, resumeMigration, startMigration, type MigrationDeps } from '../migration/run.js';
+import type { CategoryMapping, Listing, Store } from '../store/store.js';
+
+/** What the chat commands can do; built once in the composition root over the domain engines. */
+export interface ShopshiftServices {
+  audit: {
+    run(input: { source?: string; region?: RegionCode }, onProgress?: (products: number) => void): Promise<AuditOutcome>;
+  };
+  migration: {
+    plan(): Promise<MigrationPlan & { auditedFrom: string }>;
+    progress(): Promise<MigrationProgress>;
+    /** Starts in the background; `onUpdate` hears the progress now and then and once at the end. */
+    start(options: { dryRun: boolean; limit: number | null }, onUpdate: (progress: MigrationProgress) => void): Promise<void>;
+    pause(by: string): Promise<void>;
+    resume(onUpdate: (progress: MigrationProgress) => void): Promise<void>;
+  };
+  mappings: {
+    list(): Promise<CategoryMapping[]>;
+    set(key: string, categoryId: string, by: string): Promise<void>;
+  };
+  failures: {
+    list(filter: { reason?: string; sinceMs?: number }): Promise<Listing[]>;
+    /** Queues a listing whose create failed for the next run; a rejected one needs an edit instead. */
+    retry(handle: string, by: string): Promise<Listing>;
+  };
+}
+
+export interface AuditOutcome {
+  summary: AuditSummary;
+  /** Every finding as CSV, cut at `maxCsvBytes` (then `csvTruncated`). */
+  findingsCsv: string;
+  csvTruncated: boolean;
+}
+
+export interface ServiceDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  now(): number;
+  /** Overrides the migration wiring (tests and the sandbox pass their own TikTok client). */
+  migrationDeps?: () => Promise<MigrationDeps>;
+  maxCsvBytes?: number;
+}
+
+const UPDATE_EVERY_MS = 10_000;
+
+export function createServices(deps: ServiceDeps): ShopshiftServices {
+  const { config, store, log } = deps;
+  const shop = shopKeyOf(config);
+  const maxCsvBytes = deps.maxCsvBytes ?? 8 * 1024 * 1024;
+  const migrationDeps = deps.migrationDeps ?? (() => createMigrationDeps(config, store, log, { dryRun: false }));
+
+  /** Runs a job in the background, reporting progress at most every ten seconds and once at the end. */
+  const inBackground = (run: (onProduct: () => void) => Promise<unknown>, onUpdate: (progress: MigrationProgress) => void) => {
+    let last = deps.now();
+    const report = () => void migrationProgress(store, shop, deps.now()).then(onUpdate, (error: unknown) => log.warn({ err: error }, 'progress unavailable'));
+    void run(() => {
+      if (deps.now() - last < UPDATE_EVERY_MS) return;
+      last = deps.now();
+      report();
+    })
+      .catch((error: unknown) => log.error({ err: error, shop }, 'migration failed'))
+      .finally(report);
+  };
+
+  return {
+    audit: {
+      async run({ source, region }, onProgress) {
+        const location = source ?? config.CATALOG_SOURCE;
+        // People in chat may name URLs or the Admin API, never files on the bot's own disk.
+        if (source !== undefined && !/^https?:\/\//i.test(source) && source !== 'shopify') {
+          throw new UserInputError('Name a store URL, a URL of a CSV export, or "shopify"; files on the bot’s disk cannot be audited from chat.');
+        }
+        const settings = auditSettingsFrom(config);
+        const context = await createAuditContext({ ...settings, region: region ?? settings.region }, await store.mappings.list(shop));
+        const verdicts = createVerdictCollector();
+        let csv = findingsCsvHeader();
+        let csvTruncated = false;
+        const summary = await runAudit(openCatalogSource(location, sourceLimitsFrom(config)), {
+          rules: allRules,
+          context,
+          statuses: new Set(config.AUDIT_STATUSES),
+          onResult(result) {
+            verdicts.add(result);
+            const rows = findingsCsvRows(result);
+            if (csv.length + rows.length > maxCsvBytes) csvTruncated = true;
+            else csv += rows;
+          },
+          onProgress: (progress) => onProgress?.(progress.products),
+        });
+        const recorded = /^https?:\/\//i.test(location) || location === 'shopify' || isAbsolute(location) ? location : `${process.cwd()}/${location}`;
+        await recordAuditRun(store, shop, recorded, summary, verdicts.verdicts);
+        return { summary, findingsCsv: csv, csvTruncated };
+      },
+    },
+    migration: {
+      async plan() {
+        const audit = await store.audits.latest(shop);
+        if (!audit) throw new UserInputError('Run an audit first: the migration pushes the products the latest audit found ready.');
+        return { ...(await planMigration(await createMigrationDeps(config, store, log, { dryRun: true }), audit)), auditedFrom: audit.sourceLabel };
+      },
+      progress: () => migrationProgress(store, shop, deps.now()),
+      async start(options, onUpdate) {
+        const migration = await migrationDeps();
+        // Checks (audit present, no other job) happen before the reply; the run itself continues in the background.
+        const audit = await store.audits.latest(shop);
+        if (!audit) throw new UserInputError('Run an audit first: the migration pushes the products the latest audit found ready.');
+        const current = await store.jobs.current(shop);
+        if (current) throw new UserInputError(`A migration is already ${current.status} for this shop; ${current.status === 'paused' ? 'resume it' : 'pause it or wait for it'}.`);
+        inBackground((onProduct) => startMigration(migration, { shop, dryRun: options.dryRun, limit: options.limit }, { onProduct }), onUpdate);
+      },
+      async pause(by) {
+        await pauseMigration(store, shop, `paused by ${by}`, deps.now());
+      },
+      async resume(onUpdate) {
+        const migration = await migrationDeps();
+        const current = await store.jobs.current(shop);
+        if (!current) throw new UserInputError('There is no paused or unfinished migration for this shop; start one.');
+        inBackground((onProduct) => resumeMigration(migration, shop, { onProduct }), onUpdate);
+      },
+    },
+    mappings: {
+      list: () => store.mappings.list(shop),
+      set: (key, categoryId, by) => store.mappings.set({ shop, key, categoryId, origin: 'manual', by, updatedAt: new Date(deps.now()).toISOString() }),
+    },
+    failures: {
+      async list({ reason, sinceMs }) {
+        const failed = await store.listings.list(shop, { states: ['rejected', 'error'] });
+        const needle = reason?.toLowerCase();
+        return failed
+          .filter((listing) => sinceMs === undefined || Date.parse(listing.updatedAt) >= sinceMs)
+          .filter((listing) => !needle || listing.reasons.some((text) => text.toLowerCase().includes(needle)));
+      },
+      async retry(handle, by) {
+        const listing = await store.listings.get(shop, handle);
+        if (!listing) throw new UserInputError(`There is no listing for "${handle}".`);
+        if (listing.state === 'rejected') {
+          throw new UserInputError(`"${handle}" was rejected by TikTok review; fix it in Shopify and edit the listing on TikTok Shop (shopshift does not edit listings yet).`);
+        }
+        if (listing.state !== 'error') throw new UserInputError(`"${handle}" is ${listing.state.replace('_', ' ')}, not failed.`);
+        const queued: Listing = { ...listing, state: 'pending', reasons: [`retry asked by ${by}`], updatedAt: new Date(deps.now()).toISOString() };
+        await store.listings.put(queued);
+        return queued;
+      },
+    },
+  };
+}
