@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCommands } from '../../commands/index.js';
 import { parseCommandText, tokenize, usageOf } from '../../src/chat/dispatch.js';
-import { renderText } from '../../src/chat/message.js';
+import { renderText, type Reply } from '../../src/chat/message.js';
 import { chatHarness, member } from '../support/chat.js';
 
 const commands = createCommands('shop');
@@ -26,10 +26,10 @@ describe('parseCommandText', () => {
   it('answers an unknown command with a pointer to help, privately', () => {
     const result = parseCommandText('launch', commands, 'shop');
     expect(result).toMatchObject({ error: { visibility: 'ephemeral' } });
-    expect(renderText((result as { error: { parts: [] } }).error.parts)).toBe('There is no "launch" command.\nTry /shop help.');
+    expect(renderText((result as { error: Reply }).error.parts)).toBe('There is no "launch" command.\nTry /shop help.');
   });
   it('names an unknown option and shows the usage', () => {
-    const result = parseCommandText('migration start --force', commands, 'shop') as { error: { parts: [] } };
+    const result = parseCommandText('migration start --force', commands, 'shop') as { error: Reply };
     expect(renderText(result.error.parts)).toMatch(/^"force" is not an option of migration\.\nUsage: \/shop migration status\|plan\|start\|pause\|resume/);
   });
   it('never throws, whatever is typed', () => {
