@@ -1,11 +1,13 @@
 import { ShopshiftError, newRef, toUserText } from '../errors.js';
 import { loadConfig, loadDotEnv } from '../config.js';
 import { createLogger } from '../log.js';
+import { hasChatCredentials } from '../bot.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import type { Store } from '../store/store.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { MAP_USAGE, mapCommand } from './map-command.js';
 import { MIGRATE_USAGE, migrateCommand } from './migrate-command.js';
+import { registerDiscordCommand } from './register-discord.js';
 import { rulesCommand } from './rules-command.js';
 import { startCommand } from './start-command.js';
 
@@ -33,8 +35,9 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  // The terminal is for reports; operational log lines only when asked for.
-  const log = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn' });
+  // The terminal is for reports: operational log lines only when asked for, or when running as the bot.
+  const runsBot = command === 'start' && hasChatCredentials(config);
+  const log = createLogger({ level: process.env.LOG_LEVEL || runsBot ? config.LOG_LEVEL : 'warn' });
   let opened = null as Promise<Store> | null;
   const store = () => (opened ??= openLowdbStore({ dir: config.DATA_DIR }));
   const io = { stdout: process.stdout, stderr: process.stderr, config, log, store };
@@ -48,6 +51,8 @@ async function run(argv: string[]): Promise<number> {
         return await mapCommand(args, io);
       case 'rules':
         return rulesCommand(args, io);
+      case 'register-discord':
+        return await registerDiscordCommand(io);
       case 'start':
         return await startCommand(io);
       default:

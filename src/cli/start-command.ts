@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { hasChatCredentials, runBot } from '../bot.js';
 import { createCommands } from '../../commands/index.js';
 import { runConsoleChat } from '../chat/console/console-chat.js';
 import { createServices } from '../chat/services.js';
@@ -7,11 +8,15 @@ import type { CommandIo } from './audit-command.js';
 import { auditCommand } from './audit-command.js';
 
 /**
- * `npm start`. Without chat credentials shopshift audits the bundled sample catalog, with the sample
+ * `npm start`. With Slack or Discord credentials it runs the bot. Without them shopshift audits the bundled sample catalog, with the sample
  * category mapping, so a new user sees a real report at once; on a terminal it then opens the
  * terminal chat, where the same /shop commands as on Slack and Discord can be tried.
  */
 export async function startCommand(io: CommandIo, stdin: NodeJS.ReadStream = process.stdin): Promise<number> {
+  if (hasChatCredentials(io.config)) {
+    await runBot(io.config, await io.store(), io.log);
+    return 0;
+  }
   io.stdout.write('shopshift: no Slack, Discord, Shopify or TikTok Shop credentials set; auditing the bundled sample catalog.\n\n');
   await auditCommand([samplePath('sample-catalog.csv'), '--categories', samplePath('category-map.csv'), '--no-progress'], io);
   io.stdout.write(

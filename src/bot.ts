@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createCommands } from '../commands/index.js';
+import { createDiscordBot } from './chat/discord/client.js';
+import { createServices } from './chat/services.js';
+import { createSlackApp, type SlackRoute } from './chat/slack/app.js';
+import type { Config } from './config.js';
+import { shopKeyOf } from './config.js';
+import { createHttpServer, type RawRoute } from './http/server.js';
+import type { Logger } from './log.js';
+import { handleTikTokWebhook } from './migration/track.js';
+import type { Store } from './store/store.js';
+
+export const hasChatCredentials = (config: Config): boolean => Boolean(config.SLACK_BOT_TOKEN || config.DISCORD_TOKEN);
+
+/** The bot's own HTTP routes: TikTok's webhooks (when the app is configured) and a health check. */
+function botRoutes(config: Config, store: Store, log: Logger): Record<string, RawRoute> {
+  const routes: Record<string, RawRoute> = {
+    'GET /healthz': async () => ({ status: 200, body: 'ok' }),
+  };
+  if (config.TIKTOK_APP_KEY && config.TIKTOK_APP_SECRET) {
+    const shop = shopKeyOf(config);
+    routes['POST /webhooks/tiktok'] = ({ body, headers }) =>
+      handleTikTokWebhook(
+        {
+          store, appKey: config.TIKTOK_APP_KEY!, appSecret: config.TIKTOK_APP_SECRET!, log, now: () => Date.now(),
+          shopFor: (shopId) => (!config.TIKTOK_SHOP_ID || shopId === config.TIKTOK_SHOP_ID ? shop : null),
+        },
+        body,
+        headers.authorization,
+      );
+  }
+  return routes;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The same routes mounted on Bolt's HTTP server, so Slack and the webhooks share one port. */
+function asSlackRoutes(routes: Record<string, RawRoute>, log: Logger): SlackRoute[] {
+  return Object.entries(routes).map(([key, route]) => {
+    const [method, path] = key.split(' ') as [string, string];
+    return {
+      method,
+      path,
+      handler(request: IncomingMessage, response: ServerResponse) {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        request.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+        });
+        request.on('end', () => {
+          if (size > MAX_BODY_BYTES) return void response.writeHead(413).end('body too large');
+          route({ body: Buffer.concat(chunks), headers: request.headers }).then(
+            (answer) => response.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8' }).end(answer.body),
+            (error: unknown) => {
+              log.error({ err: error, path }, 'http route failed');
+              response.writeHead(500).end('internal error');
+            },
+          );
+        });
+      },
+    };
+  });
+}
+
+/**
+ * The chat bot: Slack (HTTP or Socket Mode) and/or Discord, whichever has credentials, over one set of
+ * commands and services; TikTok webhooks on the same port. Runs until SIGINT or SIGTERM.
+ */
+export async function runBot(config: Config, store: Store, log: Logger): Promise<void> {
+  const root = config.SHOP_COMMAND;
+  const commands = createCommands(root);
+  const services = createServices({ config, store, log, now: () => Date.now() });
+  const routes = botRoutes(config, store, log);
+  const stops: (() => Promise<void>)[] = [];
+
+  const slackOverHttp = Boolean(config.SLACK_BOT_TOKEN) && !config.SLACK_SOCKET_MODE;
+  if (config.SLACK_BOT_TOKEN) {
+    const slack = createSlackApp({ settings: config, commands, root, services, log, now: () => Date.now(), routes: slackOverHttp ? asSlackRoutes(routes, log) : [] });
+    await slack.start();
+    stops.push(() => slack.stop());
+    log.info({ mode: slackOverHttp ? 'http' : 'socket', port: slack.port() }, 'slack connected');
+  }
+  if (!slackOverHttp) {
+    const server = createHttpServer({ routes, log });
+    server.listen(config.PORT);
+    await once(server, 'listening');
+    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+  }
+  if (config.DISCORD_TOKEN) {
+    const discord = createDiscordBot({ settings: config, commands, root, services, log, now: () => Date.now() });
+    await discord.start();
+    stops.push(() => discord.stop());
+    log.info('discord connected');
+  }
+
+  await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+  log.info('stopping');
+  for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stop failed'));
+}
