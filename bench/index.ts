@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchMigration } from './migration.js';
+import { benchShopify } from './shopify.js';
+import { benchSlackAck } from './slack-ack.js';
 import { benchStore } from './store.js';
 import { writeSyntheticCatalog } from './synthetic-catalog.js';
 
@@ -58,11 +60,26 @@ rows.push([
 ]);
 rows.push(['  requests/s as share of QPS limit', `${(requestRatio * 100).toFixed(0)}%, ${migration.throttled} throttled, ${migration.failedListings} failed`, '>= 90%, 0 failed', requestRatio >= 0.9 && migration.failedListings === 0]);
 
+const shopify = await benchShopify(80);
+rows.push([
+  'shopify admin read (1,000 pts, 50/s)',
+  `${shopify.products} products in ${shopify.seconds.toFixed(1)} s: ${shopify.productsPerSecond.toFixed(2)}/s of ${shopify.theoreticalPerSecond.toFixed(2)}/s possible ` +
+    `(${shopify.ratio >= 0 ? (shopify.ratio * 100).toFixed(0) : '?'}%, ${shopify.pointsPerProduct.toFixed(1)} pts/product), ${shopify.throttledFailures} throttled failures`,
+  '>= 90%, 0 failures', shopify.ratio >= 0.9 && shopify.throttledFailures === 0,
+]);
+
 const store = await benchStore(100_000, 10_000);
 rows.push([
   `store: status updates, ${store.listings.toLocaleString('en-US')} listings`,
   `${store.msPer1000Updates.toFixed(1)} ms per 1,000 updates (journal); one full rewrite ${store.snapshotMs.toFixed(0)} ms (${store.snapshotMb.toFixed(0)} MB)`,
   '<< 1,000 rewrites', store.msPer1000Updates < store.snapshotMs * 1000,
+]);
+
+const slackAck = await benchSlackAck();
+rows.push([
+  `slack ack, ${slackAck.perWave} concurrent /shop help`,
+  `p50 ${slackAck.p50Ms.toFixed(1)} ms, p99 ${slackAck.p99Ms.toFixed(1)} ms, max ${slackAck.maxMs.toFixed(1)} ms over ${slackAck.samples} requests (${slackAck.waves} waves), ${slackAck.non200} not 200, load ${slackAck.loadAverage.toFixed(1)} on ${slackAck.cores} cores`,
+  'p99 < 50 ms', slackAck.p99Ms < 50 && slackAck.non200 === 0,
 ]);
 
 process.stdout.write(`\nshopshift benchmarks; catalog: ${PRODUCTS.toLocaleString('en-US')} products, ${megabytes.toFixed(0)} MB CSV (${csvPath})\n`);

@@ -2,11 +2,13 @@ import { auditSettingsFrom } from './audit/context.js';
 import { createCategoryMapper, loadCategoryMapping } from './audit/category-map.js';
 import { REGIONS } from './audit/regions.js';
 import { parsePackageDimensions } from './catalog/package-dimensions.js';
-import { openCatalogSource, type SourceLimits } from './catalog/open-source.js';
-import { requireTikTok, shopKeyOf, type Config } from './config.js';
+import { openCatalogSource, type ShopifyAdminAccess, type SourceLimits } from './catalog/open-source.js';
+import type { CatalogSource } from './catalog/source.js';
+import { requireShopifyAdmin, requireTikTok, shopKeyOf, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { createImageFetcher } from './migration/images.js';
 import type { MigrationDeps } from './migration/run.js';
+import { createShopifyAdminClient, type ShopifyAdminClient } from './shopify/admin-client.js';
 import type { Store } from './store/store.js';
 import type { TikTokShopClient } from './tiktok/api.js';
 import { createTikTokClient, type TikTokTokens } from './tiktok/client.js';
@@ -18,6 +20,33 @@ export function sourceLimitsFrom(config: Config): SourceLimits {
     timeoutMs: config.FETCH_TIMEOUT_MS, maxBytes: config.FETCH_MAX_BYTES, maxRetries: config.FETCH_MAX_RETRIES,
     retryBaseMs: 500, maxPages: config.PRODUCTS_JSON_MAX_PAGES,
   };
+}
+
+/**
+ * The Admin API access for the location `shopify`. The client is made on first use (so a missing
+ * setting only matters when the store is read) and shared, so every read paces against one bucket.
+ */
+export function shopifyAccessFrom(config: Config, log: Logger): ShopifyAdminAccess {
+  let client: ShopifyAdminClient | null = null;
+  return {
+    createClient() {
+      client ??= createShopifyAdminClient({
+        ...requireShopifyAdmin(config), log, timeoutMs: config.FETCH_TIMEOUT_MS, maxRetries: config.FETCH_MAX_RETRIES,
+      });
+      return client;
+    },
+    pageSize: config.SHOPIFY_PAGE_SIZE,
+    bulkThreshold: config.SHOPIFY_BULK_THRESHOLD,
+    packageMetafield: config.PACKAGE_DIMENSIONS_METAFIELD,
+    log,
+  };
+}
+
+/** Opens what a user named as a catalog: a file, a URL, or `shopify` for the connected store. */
+export function openSourceFrom(config: Config, log: Logger): (location: string) => CatalogSource {
+  const limits = sourceLimitsFrom(config);
+  const shopify = shopifyAccessFrom(config, log);
+  return (location) => openCatalogSource(location, limits, shopify);
 }
 
 /** 3000-01-01, in Unix seconds. */
@@ -67,7 +96,7 @@ export async function createMigrationDeps(
   return {
     store,
     client,
-    openSource: (location) => openCatalogSource(location, sourceLimitsFrom(config)),
+    openSource: openSourceFrom(config, log),
     categories: createCategoryMapper(mapping, null),
     fetchImage: createImageFetcher({ timeoutMs: config.FETCH_TIMEOUT_MS, maxRetries: config.FETCH_MAX_RETRIES, retryBaseMs: 500 }),
     body: {

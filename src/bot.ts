@@ -9,12 +9,14 @@ import { shopKeyOf } from './config.js';
 import { createHttpServer, type RawRoute } from './http/server.js';
 import type { Logger } from './log.js';
 import { handleTikTokWebhook } from './migration/track.js';
+import { handleShopifyWebhook } from './shopify/webhooks.js';
+import { auditSettingsFrom, createAuditContext } from './audit/context.js';
 import type { Store } from './store/store.js';
 
 export const hasChatCredentials = (config: Config): boolean => Boolean(config.SLACK_BOT_TOKEN || config.DISCORD_TOKEN);
 
-/** The bot's own HTTP routes: TikTok's webhooks (when the app is configured) and a health check. */
-function botRoutes(config: Config, store: Store, log: Logger): Record<string, RawRoute> {
+/** The bot's own HTTP routes: TikTok's and Shopify's webhooks (when configured) and a health check. */
+async function botRoutes(config: Config, store: Store, log: Logger): Promise<Record<string, RawRoute>> {
   const routes: Record<string, RawRoute> = {
     'GET /healthz': async () => ({ status: 200, body: 'ok' }),
   };
@@ -29,6 +31,22 @@ function botRoutes(config: Config, store: Store, log: Logger): Record<string, Ra
         body,
         headers.authorization,
       );
+  }
+  if (config.SHOPIFY_WEBHOOK_SECRET) {
+    const shop = shopKeyOf(config);
+    const context = await createAuditContext(auditSettingsFrom(config), await store.mappings.list(shop));
+    routes['POST /webhooks/shopify'] = async ({ body, headers }) => {
+      const answer = await handleShopifyWebhook(
+        {
+          store, secret: config.SHOPIFY_WEBHOOK_SECRET!, context, statuses: new Set(config.AUDIT_STATUSES), log,
+          // One bot serves one shop; the HMAC, keyed with the app's secret, is what authenticates the sender.
+          shopFor: () => shop,
+        },
+        body,
+        headers,
+      );
+      return { status: answer.status, body: answer.body };
+    };
   }
   return routes;
 }
@@ -72,7 +90,7 @@ export async function runBot(config: Config, store: Store, log: Logger): Promise
   const root = config.SHOP_COMMAND;
   const commands = createCommands(root);
   const services = createServices({ config, store, log, now: () => Date.now() });
-  const routes = botRoutes(config, store, log);
+  const routes = await botRoutes(config, store, log);
   const stops: (() => Promise<void>)[] = [];
 
   const slackOverHttp = Boolean(config.SLACK_BOT_TOKEN) && !config.SLACK_SOCKET_MODE;

@@ -81,6 +81,13 @@ export const configSchema = z.object({
   TIKTOK_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(5),
   TIKTOK_TIMEOUT_MS: positiveInt(30_000),
   MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+
+  SHOPIFY_ADMIN_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'expected the store address, e.g. https://my-shop.myshopify.com' }).optional()),
+  SHOPIFY_ACCESS_TOKEN: optionalText,
+  SHOPIFY_API_VERSION: z.string().trim().regex(/^(\d{4}-(01|04|07|10)|unstable)$/, 'expected a version such as 2025-10').default('2025-10'),
+  SHOPIFY_WEBHOOK_SECRET: optionalText,
+  SHOPIFY_PAGE_SIZE: z.coerce.number().int().min(1).max(250).default(50),
+  SHOPIFY_BULK_THRESHOLD: z.coerce.number().int().nonnegative().default(2000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -117,6 +124,19 @@ export function requireTikTok(config: Config): TikTokCredentials {
     appKey: config.TIKTOK_APP_KEY!, appSecret: config.TIKTOK_APP_SECRET!, shopCipher: config.TIKTOK_SHOP_CIPHER!,
     accessToken: config.TIKTOK_ACCESS_TOKEN!, refreshToken: config.TIKTOK_REFRESH_TOKEN!, warehouseId: config.TIKTOK_WAREHOUSE_ID!,
   };
+}
+
+export interface ShopifyAdminSettings {
+  adminUrl: string;
+  accessToken: string;
+  apiVersion: string;
+}
+
+/** The Admin API settings reading a store needs, or a ConfigError naming those missing. */
+export function requireShopifyAdmin(config: Config): ShopifyAdminSettings {
+  const missing = (['SHOPIFY_ADMIN_URL', 'SHOPIFY_ACCESS_TOKEN'] as const).filter((name) => !config[name]);
+  if (missing.length > 0) throw new ConfigError(`Reading the catalog through the Shopify Admin API needs ${missing.join(' and ')}. See .env.example.`);
+  return { adminUrl: config.SHOPIFY_ADMIN_URL!, accessToken: config.SHOPIFY_ACCESS_TOKEN!, apiVersion: config.SHOPIFY_API_VERSION };
 }
 
 /** The key the store files the shop's data under: its TikTok shop cipher, or "default" before one is connected. */

@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { SourceError } from '../errors.js';
-import { emptyProduct, emptyVariant, type InvalidValue, type Product } from './product.js';
+import { emptyProduct, emptyVariant, productStatusSchema, type InvalidValue, type Product } from './product.js';
+import { weightInGrams } from './shopify-graphql.js';
 import type { CatalogSource, ReadOptions } from './source.js';
 import { readDecimal } from './values.js';
 
@@ -18,7 +19,11 @@ const id = z.union([z.string(), z.number()]).transform(String);
 const text = z.string().nullish().transform((value) => value ?? '');
 const price = z.union([z.string(), z.number()]).nullish().transform((value) => (value === null || value === undefined ? null : String(value)));
 
-/** The storefront `/products.json` shape (shopify.md §7): prices are strings, tags a list. */
+/**
+ * The storefront `/products.json` shape (shopify.md §7): prices are strings, tags a list. The REST
+ * product of a `products/*` webhook (§5) has the same fields plus status, stock, barcode, weight unit
+ * and category, and tags as one comma-separated string; both are read here.
+ */
 export const storefrontProductSchema = z.object({
   id: id.optional(),
   title: text,
@@ -28,6 +33,10 @@ export const storefrontProductSchema = z.object({
   product_type: text,
   published_at: z.string().nullish(),
   tags: z.union([z.array(z.string()), z.string()]).nullish(),
+  /** Webhooks only: active, draft, archived or unlisted. */
+  status: z.string().nullish(),
+  /** Webhooks in newer versions: the Standard Product Taxonomy category. */
+  category: z.looseObject({ admin_graphql_api_id: z.string().nullish(), full_name: z.string().nullish() }).nullish(),
   variants: z.array(
     z.object({
       id: id.optional(),
@@ -44,11 +53,18 @@ export const storefrontProductSchema = z.object({
       compare_at_price: price,
       grams: z.number().nullish(),
       inventory_quantity: z.number().int().nullish(),
+      inventory_policy: z.string().nullish(),
+      /** "shopify" (or a fulfilment service) when stock is tracked, null when not; absent from products.json. */
+      inventory_management: z.string().nullish(),
+      weight: z.number().nullish(),
+      weight_unit: z.string().nullish(),
+      image_id: id.nullish(),
       featured_image: z.object({ src: z.string() }).passthrough().nullish(),
     }).passthrough(),
   ).default([]),
   images: z.array(
     z.object({
+      id: id.optional(),
       src: z.string(),
       position: z.number().int().nullish(),
       alt: z.string().nullish(),
@@ -68,13 +84,23 @@ export function fromStorefrontProduct(raw: StorefrontProduct): Product {
   product.vendor = raw.vendor.trim();
   product.productType = raw.product_type.trim();
   product.tags = typeof raw.tags === 'string' ? raw.tags.split(',').map((tag) => tag.trim()).filter(Boolean) : (raw.tags ?? []);
-  // Only published products appear in products.json, so they are for sale.
+  product.category = raw.category?.full_name ? { id: raw.category.admin_graphql_api_id ?? null, name: raw.category.full_name } : null;
+  // Only published products appear in products.json, so they are for sale; webhooks say.
   product.status = 'active';
+  if (raw.status) {
+    const status = productStatusSchema.safeParse(raw.status.toLowerCase());
+    if (status.success) product.status = status.data;
+    else {
+      product.status = null;
+      product.invalid.push({ field: 'Status', value: raw.status, reason: 'not a known product status' });
+    }
+  }
   product.published = raw.published_at ? true : null;
   product.options = raw.options.map((option) => ({ name: option.name, values: option.values }));
   product.images = raw.images.map((image) => ({
     src: image.src, position: image.position ?? null, alt: image.alt ?? '', width: image.width ?? null, height: image.height ?? null,
   }));
+  const imageSrcById = new Map(raw.images.flatMap((image) => (image.id === undefined ? [] : [[image.id, image.src] as const])));
   product.variants = raw.variants.map((rawVariant, index) => {
     const variant = emptyVariant(index + 1);
     const invalid: InvalidValue[] = variant.invalid;
@@ -87,14 +113,25 @@ export function fromStorefrontProduct(raw: StorefrontProduct): Product {
     variant.price = rawVariant.price === null ? null : readDecimal(rawVariant.price, 'Price', invalid);
     variant.compareAtPrice = rawVariant.compare_at_price === null ? null : readDecimal(rawVariant.compare_at_price, 'Compare-at price', invalid);
     variant.inventoryQuantity = rawVariant.inventory_quantity ?? null;
+    const policy = rawVariant.inventory_policy?.toLowerCase();
+    variant.inventoryPolicy = policy === 'deny' || policy === 'continue' ? policy : null;
+    variant.inventoryTracked = rawVariant.inventory_management === undefined ? null : rawVariant.inventory_management !== null;
     variant.available = rawVariant.available ?? null;
-    variant.weightGrams = rawVariant.grams ?? null;
+    variant.weightGrams = rawVariant.grams ?? restWeightInGrams(rawVariant.weight, rawVariant.weight_unit);
     variant.requiresShipping = rawVariant.requires_shipping ?? null;
     variant.taxable = rawVariant.taxable ?? null;
-    variant.imageSrc = rawVariant.featured_image?.src ?? '';
+    variant.imageSrc = rawVariant.featured_image?.src ?? (rawVariant.image_id ? imageSrcById.get(rawVariant.image_id) : undefined) ?? '';
     return variant;
   });
   return product;
+}
+
+const REST_WEIGHT_UNITS: Record<string, string> = { g: 'GRAMS', kg: 'KILOGRAMS', oz: 'OUNCES', lb: 'POUNDS' };
+
+function restWeightInGrams(weight: number | null | undefined, unit: string | null | undefined): number | null {
+  if (weight === null || weight === undefined || !unit) return null;
+  const name = REST_WEIGHT_UNITS[unit.toLowerCase()];
+  return name === undefined ? null : weightInGrams({ unit: name, value: weight });
 }
 
 function describeIssue(error: z.ZodError): string {

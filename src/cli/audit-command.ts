@@ -14,8 +14,8 @@ import { renderTextReport } from '../audit/report/text.js';
 import { allRules } from '../audit/rules/index.js';
 import type { AuditSummary } from '../audit/summary.js';
 import type { ProductResult } from '../audit/verdict.js';
-import { openCatalogSource } from '../catalog/open-source.js';
-import { sourceLimitsFrom } from '../app.js';
+import { isShopifyAdminLocation } from '../catalog/open-source.js';
+import { openSourceFrom } from '../app.js';
 import { shopKeyOf, type Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { createVerdictCollector, recordAuditRun } from '../audit/record.js';
@@ -27,7 +27,8 @@ import { createProgressDisplay } from './progress.js';
 export const AUDIT_USAGE = `Usage: shopshift audit <file-or-url> [options]
 
   <file-or-url>            a Shopify product CSV export, a saved products.json page,
-                           a store URL (reads its public products.json) or a URL of a CSV
+                           a store URL (reads its public products.json), a URL of a CSV,
+                           or shopify: the store's Admin API (SHOPIFY_ADMIN_URL, SHOPIFY_ACCESS_TOKEN)
   --format text|json|csv   report format (default text); csv lists every finding
   --out FILE               write the report to FILE (the text summary still goes to the terminal)
   --region CODE            TikTok Shop market: US, GB (UK), ID, MY, PH, SG, TH, VN (default TIKTOK_REGION)
@@ -134,7 +135,7 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
     tiktokCategoriesFile: options['tiktok-categories'] ?? settings.tiktokCategoriesFile,
     packageDefaultDimensions: options.package ?? settings.packageDefaultDimensions,
   }, await store.mappings.list(shop));
-  const source = openCatalogSource(location, sourceLimitsFrom(config));
+  const source = openSourceFrom(config, io.log)(location);
 
   const file = options.out ? createWriteStream(options.out) : null;
   if (file) {
@@ -180,8 +181,8 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
     progress.stop();
   }
 
-  const isUrl = /^https?:\/\//i.test(location);
-  await recordAuditRun(store, shop, isUrl ? location : resolve(location), summary, verdicts.verdicts);
+  const isUrl = /^https?:\/\//i.test(location) || isShopifyAdminLocation(location);
+  await recordAuditRun(store, shop, isUrl ? location.trim() : resolve(location), summary, verdicts.verdicts);
   const text = renderTextReport(summary, { topRules: options.top });
   if (json) await json.finish(summary);
   if (options.format === 'text') await write(text);

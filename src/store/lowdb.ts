@@ -7,7 +7,7 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, type StoreData,
+  auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation } from './state.js';
 import type { Store } from './store.js';
@@ -15,6 +15,7 @@ import type { Store } from './store.js';
 const operationSchema: z.ZodType<StoreOperation> = z.discriminatedUnion('op', [
   z.object({ op: z.literal('listing'), value: listingSchema }),
   z.object({ op: z.literal('audit'), value: auditRunSchema }),
+  z.object({ op: z.literal('audit-verdict'), shop: z.string(), handle: z.string(), verdict: verdictSchema }),
   z.object({ op: z.literal('mapping'), value: categoryMappingSchema }),
   z.object({ op: z.literal('mapping-removed'), shop: z.string(), key: z.string() }),
   z.object({ op: z.literal('job'), value: migrationJobSchema }),
@@ -142,6 +143,11 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
     audits: {
       save: async (run) => record({ op: 'audit', value: run }),
       latest: async (shop) => state.latestAudit(shop),
+      async setVerdict(shop, handle, verdict) {
+        if (!state.latestAudit(shop)) return false;
+        record({ op: 'audit-verdict', shop, handle, verdict });
+        return true;
+      },
     },
     mappings: {
       list: async (shop) => state.mappings(shop),

@@ -38,6 +38,9 @@ export const listingSchema = z.object({
 });
 export type Listing = z.infer<typeof listingSchema>;
 
+export const verdictSchema = z.enum(['ready', 'warnings', 'blocked']);
+export type Verdict = z.infer<typeof verdictSchema>;
+
 export const auditRunSchema = z.object({
   id: z.string(),
   shop: z.string(),
@@ -49,7 +52,7 @@ export const auditRunSchema = z.object({
   finishedAt: z.string(),
   counts: z.object({ audited: z.number(), ready: z.number(), warnings: z.number(), blocked: z.number(), skipped: z.number() }),
   /** Verdict per product handle: ready, warnings or blocked. */
-  verdicts: z.record(z.string(), z.enum(['ready', 'warnings', 'blocked'])),
+  verdicts: z.record(z.string(), verdictSchema),
 });
 export type AuditRun = z.infer<typeof auditRunSchema>;
 

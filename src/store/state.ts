@@ -1,15 +1,19 @@
-import { emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData } from './schema.js';
+import {
+  emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict,
+} from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
 /** One change to the store; the journal holds these, one per line, and replaying them rebuilds the state. */
 export type StoreOperation =
   | { op: 'listing'; value: Listing }
   | { op: 'audit'; value: AuditRun }
+  | { op: 'audit-verdict'; shop: string; handle: string; verdict: Verdict }
   | { op: 'mapping'; value: CategoryMapping }
   | { op: 'mapping-removed'; shop: string; key: string }
   | { op: 'job'; value: MigrationJob }
   | { op: 'webhook'; id: string };
 
+const COUNT_OF = { ready: 'ready', warnings: 'warnings', blocked: 'blocked' } as const satisfies Record<Verdict, keyof AuditRun['counts']>;
 const LISTING_STATES: readonly ListingState[] = ['pending', 'submitting', 'in_review', 'live', 'rejected', 'error', 'deactivated'];
 const AUDITS_KEPT_PER_SHOP = 5;
 export const WEBHOOK_IDS_KEPT = 10_000;
@@ -61,6 +65,18 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
         // Only the latest runs are read; older verdict maps would only grow the file.
         const kept = new Set(sameShop.slice(-(AUDITS_KEPT_PER_SHOP - 1)).map((other) => other.id));
         audits = [...audits.filter((other) => other.shop !== run.shop || kept.has(other.id)), run];
+        break;
+      }
+      case 'audit-verdict': {
+        const run = audits.findLast((other) => other.shop === operation.shop);
+        if (!run) break;
+        // In place: a run's verdict map can hold 100k handles. Replaying the same op changes nothing.
+        const before = run.verdicts[operation.handle];
+        if (before === operation.verdict) break;
+        if (before === undefined) run.counts.audited++;
+        else run.counts[COUNT_OF[before]]--;
+        run.counts[COUNT_OF[operation.verdict]]++;
+        run.verdicts[operation.handle] = operation.verdict;
         break;
       }
       case 'mapping':

@@ -1,6 +1,6 @@
-import type { AuditRun, CategoryMapping, Listing, ListingState, MigrationJob } from './schema.js';
+import type { AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict } from './schema.js';
 
-export type { AuditRun, CategoryMapping, Listing, ListingState, MigrationJob };
+export type { AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict };
 
 /**
  * Where shopshift keeps its state. The embedded implementation is lowdb with a journal; another engine
@@ -19,6 +19,11 @@ export interface Store {
   audits: {
     save(run: AuditRun): Promise<void>;
     latest(shop: string): Promise<AuditRun | undefined>;
+    /**
+     * Records a product's new verdict (after a Shopify webhook re-audited it) in the shop's latest run,
+     * keeping its counts in step; false when the shop has no audit run.
+     */
+    setVerdict(shop: string, handle: string, verdict: Verdict): Promise<boolean>;
   };
   mappings: {
     list(shop: string): Promise<CategoryMapping[]>;

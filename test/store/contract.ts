@@ -64,6 +64,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.close();
     });
 
+    it('sets a product’s verdict in the latest audit run and keeps its counts in step', async () => {
+      const store = await open();
+      expect(await store.audits.setVerdict('shop-1', 'mug', 'blocked')).toBe(false);
+      await store.audits.save({
+        id: 'run-1', shop: 'shop-1', location: 'a.csv', sourceLabel: 'a.csv', region: 'US', startedAt: 'now', finishedAt: 'now',
+        counts: { audited: 2, ready: 1, warnings: 1, blocked: 0, skipped: 0 }, verdicts: { mug: 'ready', cup: 'warnings' },
+      });
+      expect(await store.audits.setVerdict('shop-1', 'mug', 'blocked')).toBe(true);
+      expect(await store.audits.setVerdict('shop-1', 'mug', 'blocked')).toBe(true);
+      await store.audits.setVerdict('shop-1', 'bowl', 'ready');
+      const run = await store.audits.latest('shop-1');
+      expect(run?.verdicts).toEqual({ mug: 'blocked', cup: 'warnings', bowl: 'ready' });
+      expect(run?.counts).toEqual({ audited: 3, ready: 1, warnings: 1, blocked: 1, skipped: 0 });
+      expect(await store.audits.setVerdict('shop-2', 'mug', 'ready')).toBe(false);
+      await store.close();
+    });
+
     it('sets, lists and removes category mappings, keyed without regard to case', async () => {
       const store = await open();
       const mapping = { shop: 'shop-1', key: 'Mugs', categoryId: '600024', origin: 'manual' as const, by: 'U1', updatedAt: 'now' };
