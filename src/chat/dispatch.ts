@@ -88,6 +88,18 @@ export function parseCommandText(text: string, commands: readonly AnyCommand[], 
   return { command: command.name, args };
 }
 
+const schemas = new WeakMap<AnyCommand, ReturnType<typeof schemaFor>>();
+
+/** A command's schema, built once: dispatch sits on the path to every acknowledgement's follow-up. */
+function schemaOf(command: AnyCommand) {
+  let schema = schemas.get(command);
+  if (!schema) {
+    schema = schemaFor(command.options);
+    schemas.set(command, schema);
+  }
+  return schema;
+}
+
 export interface DispatchOptions {
   commands: readonly AnyCommand[];
   /** The root command's name, "shop" by default. */
@@ -102,7 +114,7 @@ export interface DispatchOptions {
 export async function dispatch(invocation: Invocation, context: CommandContext, { commands, root }: DispatchOptions): Promise<Reply> {
   const command = commands.find((candidate) => candidate.name === invocation.command);
   if (!command) return bad(`There is no "${invocation.command}" command.`, null, root).error;
-  const parsed = schemaFor(command.options).safeParse(invocation.args);
+  const parsed = schemaOf(command).safeParse(invocation.args);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? '');
