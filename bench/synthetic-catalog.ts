@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import Papa from 'papaparse';
+import { seededRandom } from '../test/support/random.js';
 
 // The older Shopify export layout (46 columns plus Status), the shape the measured floors in
 // performance.md were taken on.
@@ -21,17 +22,6 @@ export const OLD_COLUMNS = [
 type Column = (typeof OLD_COLUMNS)[number];
 type Row = Partial<Record<Column, string>>;
 
-/** Mulberry32: small, fast and seedable, so every run writes the same file. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NOUNS = ['Mug', 'Candle', 'Cushion', 'Necklace', 'Ring', 'Tee', 'Hoodie', 'Vase', 'Planter', 'Lamp', 'Scarf', 'Bowl'];
 const ADJECTIVES = ['Linen', 'Ceramic', 'Organic', 'Handmade', 'Vintage', 'Minimal', 'Woven', 'Recycled', 'Golden', 'Soft'];

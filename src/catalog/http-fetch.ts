@@ -85,7 +85,8 @@ export function retryDelayMs(retryAfter: string | string[] | undefined, attempt:
 
 const agents = new Map<number, Agent>();
 
-function agentFor(timeoutMs: number): Agent {
+/** One undici Agent per connect timeout, shared: the timeout can only be set on an agent. */
+export function agentFor(timeoutMs: number): Agent {
   let agent = agents.get(timeoutMs);
   if (!agent) {
     agent = new Agent({ connect: { timeout: timeoutMs } });

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { retryDelayMs, safeUrlLabel } from '../catalog/http-fetch.js';
+import { agentFor, retryDelayMs, safeUrlLabel } from '../catalog/http-fetch.js';
 import { UpstreamError, UserInputError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -130,15 +130,6 @@ const responseSchema = z.looseObject({
   extensions: z.looseObject({ cost: costSchema.optional() }).optional(),
 });
 
-const agents = new Map<number, Agent>();
-function agentFor(timeoutMs: number): Agent {
-  let agent = agents.get(timeoutMs);
-  if (!agent) {
-    agent = new Agent({ connect: { timeout: timeoutMs } });
-    agents.set(timeoutMs, agent);
-  }
-  return agent;
-}
 
 const realSleep = (ms: number, signal?: AbortSignal) => delay(Math.ceil(ms), undefined, signal ? { signal } : undefined);
 

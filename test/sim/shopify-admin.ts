@@ -9,6 +9,7 @@ import {
   type GraphQLObjectType, type GraphQLInterfaceType, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { request } from 'undici';
+import { seededRandom } from '../support/random.js';
 
 /**
  * A local Shopify Admin GraphQL API on 127.0.0.1 (shared/reference/shopify.md §8): token check, a cost
@@ -67,17 +68,6 @@ export interface SimShopifyProduct {
   metafields: Record<string, string>;
 }
 
-/** Mulberry32: small and seedable. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NOUNS = ['Mug', 'Candle', 'Cushion', 'Necklace', 'Ring', 'Tee', 'Hoodie', 'Vase', 'Planter', 'Lamp', 'Scarf', 'Bowl'];
 const ADJECTIVES = ['Linen', 'Ceramic', 'Organic', 'Handmade', 'Vintage', 'Minimal', 'Woven', 'Recycled', 'Golden', 'Soft'];
@@ -113,7 +103,7 @@ function combinations(options: { name: string; values: string[] }[], count: numb
 
 /** One generated product; the same (index, seed) always gives the same product. */
 export function generateSimProduct(index: number, seed = 1, variantCount?: number): SimShopifyProduct {
-  const random = seeded(seed * 1_000_003 + index);
+  const random = seededRandom(seed * 1_000_003 + index);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const number = index + 1;
   const id = String(9_000_000_000_000 + number);
@@ -816,7 +806,7 @@ export async function startShopifyAdminSim(options: ShopifyAdminSimOptions = {})
       ? edgeSelection.selectionSet
       : edgeSelection?.selectionSet?.selections.find((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === 'node')?.selectionSet;
     const roots = connectionValue?.nodes ?? connectionValue?.edges?.map((edge) => edge.node) ?? [];
-    const random = seeded(seed + 17);
+    const random = seededRandom(seed + 17);
     const out: Record<string, unknown>[] = [];
     const pending: Record<string, unknown>[] = [];
     for (const root of roots) {
