@@ -3,10 +3,10 @@ import { defineCommand, m, opt, reply } from '../src/chat/command.js';
 const SHOWN = 10;
 const DURATION = /^(\d+)\s*(m|h|d)$/i;
 
-function sinceMs(text: string | undefined, now: number): number | undefined {
-  if (!text) return undefined;
+/** The moment "since:24h" points to, or null when the text is not a duration. */
+function sinceMs(text: string, now: number): number | null {
   const match = DURATION.exec(text.trim());
-  if (!match) throw Object.assign(new Error('since'), { userText: '' });
+  if (!match) return null;
   const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2]!.toLowerCase() as 'm' | 'h' | 'd'];
   return now - Number(match[1]) * unit;
 }
@@ -27,8 +27,9 @@ export default defineCommand({
       await context.services.failures.retry(retry, context.user.name);
       return reply([m.text(`${retry} is queued; the next "migration start" or "migration resume" pushes it again.`)]);
     }
-    if (since && !DURATION.test(since.trim())) return reply([m.text('since: use a duration such as 30m, 24h or 7d.')], 'ephemeral');
-    const failures = await context.services.failures.list({ ...(reason ? { reason } : {}), ...(since ? { sinceMs: sinceMs(since, context.now())! } : {}) });
+    const from = since === undefined ? undefined : sinceMs(since, context.now());
+    if (from === null) return reply([m.text('since: use a duration such as 30m, 24h or 7d.')], 'ephemeral');
+    const failures = await context.services.failures.list({ ...(reason ? { reason } : {}), ...(from === undefined ? {} : { sinceMs: from }) });
     if (failures.length === 0) return reply([m.text(reason || since ? 'No failures match.' : 'No listing has failed to publish.')]);
     const byReason = new Map<string, string[]>();
     for (const listing of failures) {

@@ -1,4 +1,4 @@
-import { isAbsolute } from 'node:path';
+import { resolve } from 'node:path';
 import { createMigrationDeps, sourceLimitsFrom } from '../app.js';
 import { auditSettingsFrom, createAuditContext } from '../audit/context.js';
 import { runAudit } from '../audit/engine.js';
@@ -103,7 +103,7 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
           },
           onProgress: (progress) => onProgress?.(progress.products),
         });
-        const recorded = /^https?:\/\//i.test(location) || location === 'shopify' || isAbsolute(location) ? location : `${process.cwd()}/${location}`;
+        const recorded = /^https?:\/\//i.test(location) || location === 'shopify' ? location : resolve(location);
         await recordAuditRun(store, shop, recorded, summary, verdicts.verdicts);
         return { summary, findingsCsv: csv, csvTruncated };
       },
