@@ -36,6 +36,8 @@ export async function benchMigration(qps: number, products: number): Promise<Mig
     DATA_DIR: join(dir, 'data'), TIKTOK_API_URL: sim.url, TIKTOK_AUTH_URL: sim.authUrl, TIKTOK_APP_KEY: sim.appKey,
     TIKTOK_APP_SECRET: sim.appSecret, TIKTOK_SHOP_CIPHER: sim.shopCipher, TIKTOK_ACCESS_TOKEN: sim.accessToken,
     TIKTOK_REFRESH_TOKEN: sim.refreshToken, TIKTOK_WAREHOUSE_ID: 'WH-1', TIKTOK_QPS: String(qps), MIGRATION_CONCURRENCY: '8',
+    // The image host is a local simulator.
+    FETCH_ALLOWED_PRIVATE: '127.0.0.1/32',
   });
   const log = pino({ level: 'silent' });
   const store = await openLowdbStore({ dir: config.DATA_DIR });

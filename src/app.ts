@@ -18,7 +18,7 @@ import { createTikTokClient, type TikTokTokens } from './tiktok/client.js';
 export function sourceLimitsFrom(config: Config): SourceLimits {
   return {
     timeoutMs: config.FETCH_TIMEOUT_MS, maxBytes: config.FETCH_MAX_BYTES, maxRetries: config.FETCH_MAX_RETRIES,
-    retryBaseMs: 500, maxPages: config.PRODUCTS_JSON_MAX_PAGES,
+    retryBaseMs: 500, maxPages: config.PRODUCTS_JSON_MAX_PAGES, allowedPrivate: config.FETCH_ALLOWED_PRIVATE,
   };
 }
 
@@ -98,7 +98,9 @@ export async function createMigrationDeps(
     client,
     openSource: openSourceFrom(config, log),
     categories: createCategoryMapper(mapping, null),
-    fetchImage: createImageFetcher({ timeoutMs: config.FETCH_TIMEOUT_MS, maxRetries: config.FETCH_MAX_RETRIES, retryBaseMs: 500 }),
+    fetchImage: createImageFetcher({
+      timeoutMs: config.FETCH_TIMEOUT_MS, maxRetries: config.FETCH_MAX_RETRIES, retryBaseMs: 500, allowedPrivate: config.FETCH_ALLOWED_PRIVATE,
+    }),
     body: {
       currency: config.CATALOG_CURRENCY ?? REGIONS[config.TIKTOK_REGION].currency,
       warehouseId: config.TIKTOK_WAREHOUSE_ID ?? '(warehouse id)',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ProductStatus } from './catalog/product.js';
 import { ConfigError } from './errors.js';
 import { samplePath } from './paths.js';
+import { isAllowListEntry } from './catalog/address-guard.js';
 import { regionCodeSchema, sellerTypeSchema } from './audit/regions.js';
 
 const optionalText = z.string().trim().optional().transform((value) => (value === '' ? undefined : value));
@@ -40,6 +41,12 @@ export const configSchema = z.object({
   FETCH_MAX_BYTES: positiveInt(200 * 1024 * 1024),
   FETCH_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   PRODUCTS_JSON_MAX_PAGES: positiveInt(100),
+  /** CIDRs and host names inside the bot's own network that fetching may still reach, comma-separated. */
+  FETCH_ALLOWED_PRIVATE: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isAllowListEntry, 'expected CIDRs such as 10.0.0.0/8 or host names, comma-separated'))),
 
   DATA_DIR: z.string().trim().min(1).default('./data'),
   /** What "/shop audit" reads when no source is named: a file, a URL, or "shopify". */

@@ -1,7 +1,10 @@
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import { SourceError, UpstreamError, UserInputError, type ShopshiftError } from '../errors.js';
+import { addressRefusal, isAllowedHost, parseAllowList, type AllowList, type RefusalReason } from './address-guard.js';
 
 export interface FetchLimits {
   /** Bounds connecting, waiting for headers, each silence in the body, and each attempt as a whole. */
@@ -9,6 +12,11 @@ export interface FetchLimits {
   maxBytes: number;
   maxRetries: number;
   retryBaseMs: number;
+  /**
+   * FETCH_ALLOWED_PRIVATE: CIDRs and host names that may be fetched although they are loopback, private,
+   * link-local, …; every other such address is refused before connecting. Empty or absent: none.
+   */
+  allowedPrivate?: readonly string[];
 }
 
 export interface FetchOptions {
@@ -16,6 +24,7 @@ export interface FetchOptions {
   service?: string;
   accept?: string;
   signal?: AbortSignal;
+  /** Replaces the guarded agent, and with it the address check: for tests only. */
   dispatcher?: Dispatcher;
 }
 
@@ -85,7 +94,10 @@ export function retryDelayMs(retryAfter: string | string[] | undefined, attempt:
 
 const agents = new Map<number, Agent>();
 
-/** One undici Agent per connect timeout, shared: the timeout can only be set on an agent. */
+/**
+ * One undici Agent per connect timeout, shared: the timeout can only be set on an agent. It connects
+ * anywhere: only for endpoints the operator configured (Shopify Admin API), never for a URL a user typed.
+ */
 export function agentFor(timeoutMs: number): Agent {
   let agent = agents.get(timeoutMs);
   if (!agent) {
@@ -93,6 +105,83 @@ export function agentFor(timeoutMs: number): Agent {
     agents.set(timeoutMs, agent);
   }
   return agent;
+}
+
+/** Connecting to `host` was refused because of the address it is or resolves to; raised before any socket connects. */
+export class AddressRefusedError extends Error {
+  readonly code = 'ESHOPSHIFT_ADDRESS_REFUSED';
+
+  constructor(readonly host: string, readonly reason: RefusalReason, readonly literal: boolean) {
+    super(`${host}: ${reason} address refused`);
+    this.name = 'AddressRefusedError';
+  }
+}
+
+/**
+ * net's lookup hook: resolves the name and passes on only the addresses that may be fetched, so the
+ * check is on the address the socket then connects to (a second, different answer cannot slip past it).
+ */
+export function guardedLookup(allow: AllowList): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) {
+        callback(error, []);
+        return;
+      }
+      const refusals = addresses.map((entry) => addressRefusal(entry.address, allow, hostname));
+      const allowed = addresses.filter((_entry, index) => refusals[index] === null);
+      const first = allowed[0];
+      if (first === undefined) {
+        callback(new AddressRefusedError(hostname, refusals.find((reason) => reason !== null) ?? 'private', false), []);
+      } else if (options.all) {
+        callback(null, allowed);
+      } else {
+        callback(null, first.address, first.family);
+      }
+    });
+  };
+}
+
+const guardedAgents = new Map<string, Agent>();
+
+/**
+ * The agent fetchWithLimits uses: every connection, including each redirect hop, checks its address
+ * first: a literal IP before connecting, a name through the lookup hook as it resolves.
+ */
+export function guardedAgentFor(timeoutMs: number, allowedPrivate: readonly string[] = []): Agent {
+  const key = `${timeoutMs}|${allowedPrivate.join(',')}`;
+  let agent = guardedAgents.get(key);
+  if (!agent) {
+    const allow = parseAllowList(allowedPrivate);
+    const connect = buildConnector({ timeout: timeoutMs, lookup: guardedLookup(allow) });
+    const connectUnchecked = buildConnector({ timeout: timeoutMs });
+    agent = new Agent({
+      connect: (options, callback) => {
+        const host = options.hostname;
+        if (isIP(host) !== 0) {
+          const reason = addressRefusal(host, allow);
+          if (reason !== null) {
+            callback(new AddressRefusedError(host, reason, true), null);
+            return;
+          }
+        } else if (isAllowedHost(host, allow)) {
+          // Allowed by name: resolve without the check.
+          connectUnchecked(options, callback);
+          return;
+        }
+        connect(options, callback);
+      },
+    });
+    guardedAgents.set(key, agent);
+  }
+  return agent;
+}
+
+function refusalError(error: AddressRefusedError, { label, redirected }: Attempt): SourceError {
+  const verb = error.literal ? 'is' : 'resolves to';
+  const article = /^[aeiou]/.test(error.reason) ? 'an' : 'a';
+  const what = `${verb} ${article} ${error.reason} address; shopshift does not fetch those (FETCH_ALLOWED_PRIVATE).`;
+  return new SourceError('SOURCE_UNREADABLE', redirected ? `${label} redirected to ${error.host}, which ${what}` : `${error.host} ${what}`, { cause: error });
 }
 
 function basicAuthorization(url: URL): string | null {
@@ -113,6 +202,8 @@ interface Attempt {
   url: URL;
   authorization: string | null;
   label: string;
+  /** True after a redirect: a refusal then names where it led. */
+  redirected: boolean;
   limits: FetchLimits;
   options: FetchOptions;
 }
@@ -144,7 +235,7 @@ async function attemptRequest(attempt: Attempt): Promise<AttemptOutcome> {
       signal,
       headersTimeout: limits.timeoutMs,
       bodyTimeout: limits.timeoutMs,
-      dispatcher: options.dispatcher ?? agentFor(limits.timeoutMs),
+      dispatcher: options.dispatcher ?? guardedAgentFor(limits.timeoutMs, limits.allowedPrivate),
     });
     if (!RETRY_STATUSES.has(response.statusCode)) return { kind: 'response', response, deadline };
     await response.body.dump().catch(() => undefined);
@@ -153,6 +244,7 @@ async function attemptRequest(attempt: Attempt): Promise<AttemptOutcome> {
     return { kind: 'retry', error, retryAfter: response.headers['retry-after'] };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
+    if (error instanceof AddressRefusedError) throw refusalError(error, attempt);
     const failure = describeNetworkFailure(error, attempt, deadline);
     if (PERMANENT_NETWORK_CODES.has((error as { code?: string } | null)?.code ?? '')) throw failure;
     return { kind: 'retry', error: failure };
@@ -183,7 +275,8 @@ function contentLengthOf(headers: FetchedResponse['headers']): number | null {
 }
 
 /**
- * GETs `url` with undici: follows up to 5 redirects, retries 429, 503 and network failures up to
+ * GETs `url` with undici: refuses loopback, private, link-local and similar addresses (on every hop,
+ * checked on the address connected to) unless `allowedPrivate` lets them through, follows up to 5 redirects, retries 429, 503 and network failures up to
  * `maxRetries` times, and refuses bodies over `maxBytes`. Any other status is returned for the caller
  * to judge. Errors name the URL without its credentials or query, never the response body.
  */
@@ -195,7 +288,7 @@ export async function fetchWithLimits(url: string, limits: FetchLimits, options:
   let redirects = 0;
   let retries = 0;
   for (;;) {
-    const attempt: Attempt = { url: current, authorization, label, limits, options };
+    const attempt: Attempt = { url: current, authorization, label, redirected: redirects > 0, limits, options };
     const outcome = await attemptRequest(attempt);
     if (outcome.kind === 'retry') {
       if (retries >= limits.maxRetries) throw outcome.error;

@@ -9,7 +9,8 @@ import type { CatalogSource, SourceIssue, SourceProgress } from '../../src/catal
 import { sampleStorefrontProduct, startStorefront, type Storefront, type StorefrontOptions } from '../sim/storefront.js';
 
 const MB = 1_048_576;
-const fetchLimits: FetchLimits = { timeoutMs: 5_000, maxBytes: 10 * MB, maxRetries: 2, retryBaseMs: 10 };
+// The storefront simulator listens on 127.0.0.1, which only the allow-list lets through.
+const fetchLimits: FetchLimits = { timeoutMs: 5_000, maxBytes: 10 * MB, maxRetries: 2, retryBaseMs: 10, allowedPrivate: ['127.0.0.1/32'] };
 const pageLimits: ProductsJsonUrlLimits = { ...fetchLimits, maxPages: 200 };
 
 let store: Storefront | null = null;
@@ -289,5 +290,84 @@ describe('httpTextInput', () => {
     const sim = await storefront({});
 
     await expect(httpTextInput(`${sim.url}/missing.csv`, fetchLimits).open()).rejects.toBeInstanceOf(SourceError);
+  });
+});
+
+describe('addresses inside the network', () => {
+  // Every request here goes to 127.0.0.1 (the simulator) or is refused before connecting: the
+  // simulator's request log proves that nothing reached it.
+  const strict: ProductsJsonUrlLimits = { ...pageLimits, allowedPrivate: [] };
+  const localhostUrl = (sim: Storefront) => sim.url.replace('127.0.0.1', 'localhost');
+  const refusal = (host: string, verb: string) => `${host} ${verb} a loopback address; shopshift does not fetch those (FETCH_ALLOWED_PRIVATE).`;
+
+  it('refuses a host name that resolves to 127.0.0.1 without connecting, and does not retry', async () => {
+    const sim = await storefront({ productCount: 5 });
+
+    const error = await readError(productsJsonUrlSource(localhostUrl(sim), strict));
+
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).userText).toBe(refusal('localhost', 'resolves to'));
+    expect(sim.requests).toEqual([]);
+  });
+
+  it('refuses the default limits (no allow-list) the same way', async () => {
+    const sim = await storefront({ productCount: 5 });
+    const { allowedPrivate: _omitted, ...defaults } = pageLimits;
+
+    const error = await readError(productsJsonUrlSource(localhostUrl(sim), defaults));
+
+    expect((error as SourceError).userText).toBe(refusal('localhost', 'resolves to'));
+    expect(sim.requests).toEqual([]);
+  });
+
+  it('refuses a literal loopback address however it is spelled', async () => {
+    const sim = await storefront({ productCount: 5 });
+    const port = new URL(sim.url).port;
+
+    for (const host of ['127.0.0.1', '2130706433', '0177.0.0.1', '0x7f.1', '[::ffff:127.0.0.1]']) {
+      const error = await readError(productsJsonUrlSource(`http://${host}:${port}/`, strict));
+      expect(error).toBeInstanceOf(SourceError);
+      expect((error as SourceError).userText).toMatch(/^(127\.0\.0\.1|::ffff:7f00:1) is a loopback address; shopshift does not fetch those \(FETCH_ALLOWED_PRIVATE\)\.$/);
+    }
+    expect(sim.requests).toEqual([]);
+  });
+
+  it('reads from a host that resolves into an allowed CIDR', async () => {
+    const sim = await storefront({ productCount: 5 });
+
+    const { products } = await readAll(productsJsonUrlSource(localhostUrl(sim), { ...pageLimits, allowedPrivate: ['127.0.0.0/8'] }));
+
+    expect(products).toHaveLength(5);
+    expect(sim.requests[0]).toBe('/products.json?limit=250&page=1');
+  });
+
+  it('reads from a host name on the allow-list', async () => {
+    const sim = await storefront({ productCount: 5 });
+
+    const { products } = await readAll(productsJsonUrlSource(localhostUrl(sim), { ...pageLimits, allowedPrivate: ['localhost'] }));
+
+    expect(products).toHaveLength(5);
+  });
+
+  it('refuses a redirect from an allowed host to an address that is not allowed, before connecting to it', async () => {
+    const sim = await storefront({ productCount: 5 });
+    sim.setFault({ kind: 'redirect', location: `${sim.url}/products.json?limit=250&page=1` });
+    const start = `${localhostUrl(sim)}/old/products.json`;
+
+    const error = await readError(productsJsonUrlSource(start, { ...pageLimits, allowedPrivate: ['localhost'] }));
+
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).userText).toBe(`${start} redirected to 127.0.0.1, which is a loopback address; shopshift does not fetch those (FETCH_ALLOWED_PRIVATE).`);
+    expect(sim.requests).toEqual(['/old/products.json?limit=250&page=1']);
+  });
+
+  it('refuses a redirect to another loopback address outside the allowed CIDR', async () => {
+    const sim = await storefront({ productCount: 5 });
+    sim.setFault({ kind: 'redirect', location: `http://127.0.0.2:${new URL(sim.url).port}/products.json` });
+
+    const error = await readError(productsJsonUrlSource(`${sim.url}/old/products.json`, pageLimits));
+
+    expect((error as SourceError).userText).toMatch(/redirected to 127\.0\.0\.2, which is a loopback address; .*\(FETCH_ALLOWED_PRIVATE\)\.$/);
+    expect(sim.requests).toHaveLength(1);
   });
 });

@@ -11,7 +11,7 @@ const DATA = process.env.SHOPSHIFT_SHARED_DATA ?? resolve(projectRoot, '../share
 const haveData = existsSync(join(DATA, 'README.md'));
 if (!haveData) console.warn(`Skipping the real-export tests: ${DATA} does not exist (set SHOPSHIFT_SHARED_DATA to its path).`);
 
-const limits = { timeoutMs: 1000, maxBytes: 1 << 20, maxRetries: 0, retryBaseMs: 1, maxPages: 1 };
+const limits = { timeoutMs: 1000, maxBytes: 1 << 20, maxRetries: 0, retryBaseMs: 1, maxPages: 1, allowedPrivate: ['127.0.0.1/32'] };
 
 async function readAll(file: string) {
   const products: Product[] = [];

@@ -16,7 +16,7 @@ import { createShopifyAdminClient, ShopifyAdminError } from '../../src/shopify/a
 import { generateSimProduct, startShopifyAdminSim, type ShopifyAdminSim, type ShopifyAdminSimOptions } from '../sim/shopify-admin.js';
 import { captureLogs } from '../support/log-capture.js';
 
-const DOWNLOAD = { timeoutMs: 5000, maxBytes: 50 * 1024 * 1024, maxRetries: 1, retryBaseMs: 10 };
+const DOWNLOAD = { timeoutMs: 5000, maxBytes: 50 * 1024 * 1024, maxRetries: 1, retryBaseMs: 10, allowedPrivate: ['127.0.0.1/32'] };
 const METAFIELD = 'shopshift.package_dimensions';
 
 let sim: ShopifyAdminSim | null = null;
@@ -282,7 +282,7 @@ describe('the catalog location "shopify"', () => {
     let out = '';
     stdout.on('data', (chunk) => (out += chunk));
     const store = await openLowdbStore({ dir: await mkdtemp(join(tmpdir(), 'shopshift-data-')) });
-    const config = loadConfig({ SHOPIFY_ADMIN_URL: sim.url, SHOPIFY_ACCESS_TOKEN: sim.accessToken, AUDIT_STATUSES: 'active,draft,archived' });
+    const config = loadConfig({ SHOPIFY_ADMIN_URL: sim.url, SHOPIFY_ACCESS_TOKEN: sim.accessToken, AUDIT_STATUSES: 'active,draft,archived', FETCH_ALLOWED_PRIVATE: '127.0.0.1/32' });
     const io = { stdout, stderr: new PassThrough(), config, log: captureLogs().log, store: async () => store };
     await auditCommand(['shopify', '--no-progress'], io);
     expect(out).toContain('Products   12 read, 12 audited');

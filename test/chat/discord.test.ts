@@ -42,6 +42,7 @@ async function startBot(simOptions: DiscordSimOptions = {}) {
   const config = loadConfig({
     DATA_DIR: dir, DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, DISCORD_APPLICATION_ID: sim.applicationId,
     DISCORD_GUILD_ID: sim.guildId, DISCORD_MANAGER_ROLES: DISCORD_SIM_IDS.managerRole,
+    FETCH_ALLOWED_PRIVATE: '127.0.0.1/32',
   });
   const store: Store = await openLowdbStore({ dir });
   const logs = captureLogs();

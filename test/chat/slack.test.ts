@@ -140,7 +140,7 @@ async function harness(options: HarnessOptions = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'shopshift-slack-'));
   const config = loadConfig({
     DATA_DIR: join(dir, 'data'), SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl,
-    SLACK_MANAGERS: `${MANAGER},S0OPS`, PORT: '0', ...(options.socketMode ? { SLACK_SOCKET_MODE: 'true', SLACK_APP_TOKEN: slack.appToken } : {}),
+    SLACK_MANAGERS: `${MANAGER},S0OPS`, PORT: '0', FETCH_ALLOWED_PRIVATE: '127.0.0.1/32', ...(options.socketMode ? { SLACK_SOCKET_MODE: 'true', SLACK_APP_TOKEN: slack.appToken } : {}),
   });
   const store = await openLowdbStore({ dir: config.DATA_DIR });
   cleanups.push(() => store.close());

@@ -42,6 +42,8 @@ describe('kill -9 in the middle of a migration, then resume', () => {
       PATH: process.env.PATH, DATA_DIR: dataDir, CATEGORY_MAP_FILE: join(dir, 'map.csv'), TIKTOK_API_URL: sim.url, TIKTOK_AUTH_URL: sim.authUrl,
       TIKTOK_APP_KEY: sim.appKey, TIKTOK_APP_SECRET: sim.appSecret, TIKTOK_SHOP_CIPHER: sim.shopCipher, TIKTOK_ACCESS_TOKEN: sim.accessToken,
       TIKTOK_REFRESH_TOKEN: sim.refreshToken, TIKTOK_WAREHOUSE_ID: 'WH-1', TIKTOK_QPS: '50', MIGRATION_CONCURRENCY: '6',
+      // The image host is a local simulator.
+      FETCH_ALLOWED_PRIVATE: '127.0.0.1/32',
     };
   }, 30_000);
   afterAll(async () => {

@@ -17,7 +17,8 @@ export const member: ChatUser = { id: 'U2', name: 'bob', platform: 'console', is
 /** Runs "/shop …" text through the real parser, dispatch and services, over a fresh store. */
 export async function chatHarness(env: NodeJS.ProcessEnv = {}, overrides: Partial<ServiceDeps> = {}) {
   const store: Store = await openLowdbStore({ dir: await mkdtemp(join(tmpdir(), 'shopshift-chat-')) });
-  const config = loadConfig(env);
+  // Catalogs and images in these tests come from local simulators.
+  const config = loadConfig({ FETCH_ALLOWED_PRIVATE: '127.0.0.1/32', ...env });
   const logs = captureLogs();
   const services = createServices({ config, store, log: logs.log, now: () => Date.now(), ...overrides });
   const commands = createCommands('shop');
