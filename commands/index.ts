@@ -1,4 +1,5 @@
 import type { AnyCommand } from '../src/chat/command.js';
+import alerts from './alerts.js';
 import audit from './audit.js';
 import failures from './failures.js';
 import { helpCommand } from './help.js';
@@ -7,7 +8,7 @@ import migration from './migration.js';
 
 /** Every /shop subcommand; listed here (not discovered) so the compiler sees them all. */
 export function createCommands(root: string): AnyCommand[] {
-  const commands: AnyCommand[] = [audit, migration, failures, map].map((command) => command as unknown as AnyCommand);
+  const commands: AnyCommand[] = [audit, migration, failures, map, alerts].map((command) => command as unknown as AnyCommand);
   commands.push(helpCommand(root, () => commands) as unknown as AnyCommand);
   return commands;
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { createCommands } from '../commands/index.js';
+import { alertForStatusChange, createAlerts, type AlertEvent } from './alerts/alerts.js';
 import { createDiscordBot } from './chat/discord/client.js';
 import { createServices } from './chat/services.js';
 import { createSlackApp, type SlackRoute } from './chat/slack/app.js';
@@ -16,14 +18,14 @@ import type { Store } from './store/store.js';
 export const hasChatCredentials = (config: Config): boolean => Boolean(config.SLACK_BOT_TOKEN || config.DISCORD_TOKEN);
 
 /** The bot's own HTTP routes: TikTok's and Shopify's webhooks (when configured) and a health check. */
-async function botRoutes(config: Config, store: Store, log: Logger): Promise<Record<string, RawRoute>> {
+async function botRoutes(config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>): Promise<Record<string, RawRoute>> {
   const routes: Record<string, RawRoute> = {
     'GET /healthz': async () => ({ status: 200, body: 'ok' }),
   };
   if (config.TIKTOK_APP_KEY && config.TIKTOK_APP_SECRET) {
     const shop = shopKeyOf(config);
-    routes['POST /webhooks/tiktok'] = ({ body, headers }) =>
-      handleTikTokWebhook(
+    routes['POST /webhooks/tiktok'] = async ({ body, headers }) => {
+      const answer = await handleTikTokWebhook(
         {
           store, appKey: config.TIKTOK_APP_KEY!, appSecret: config.TIKTOK_APP_SECRET!, log, now: () => Date.now(),
           shopFor: (shopId) => (!config.TIKTOK_SHOP_ID || shopId === config.TIKTOK_SHOP_ID ? shop : null),
@@ -31,6 +33,10 @@ async function botRoutes(config: Config, store: Store, log: Logger): Promise<Rec
         body,
         headers.authorization,
       );
+      const event = answer.change ? alertForStatusChange(answer.change) : null;
+      if (event) void raise(event);
+      return { status: answer.status, body: answer.body };
+    };
   }
   if (config.SHOPIFY_WEBHOOK_SECRET) {
     const shop = shopKeyOf(config);
@@ -45,6 +51,7 @@ async function botRoutes(config: Config, store: Store, log: Logger): Promise<Rec
         body,
         headers,
       );
+      if (answer.syncFailure) void raise({ kind: 'sync_failure', shop, ...answer.syncFailure });
       return { status: answer.status, body: answer.body };
     };
   }
@@ -82,21 +89,35 @@ function asSlackRoutes(routes: Record<string, RawRoute>, log: Logger): SlackRout
   });
 }
 
+export interface RunningBot {
+  /** The HTTP port serving Slack (HTTP mode), the webhooks and /healthz. */
+  port: number | null;
+  stop(): Promise<void>;
+}
+
 /**
- * The chat bot: Slack (HTTP or Socket Mode) and/or Discord, whichever has credentials, over one set of
- * commands and services; TikTok webhooks on the same port. Runs until SIGINT or SIGTERM.
+ * Starts the chat bot: Slack (HTTP or Socket Mode) and/or Discord, whichever has credentials, over one
+ * set of commands and services; TikTok and Shopify webhooks on the same port; alerts to the channels
+ * subscribed to them.
  */
-export async function runBot(config: Config, store: Store, log: Logger): Promise<void> {
+export async function startBot(config: Config, store: Store, log: Logger): Promise<RunningBot> {
   const root = config.SHOP_COMMAND;
   const commands = createCommands(root);
-  const services = createServices({ config, store, log, now: () => Date.now() });
-  const routes = await botRoutes(config, store, log);
+  // Alerts go out through the adapters, which need the services first: bound once they are up.
+  const posters: Parameters<typeof createAlerts>[0]['posters'] = {};
+  const alerts = createAlerts({ store, posters, log });
+  const raise = (event: AlertEvent) => alerts.raise(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
+  const services = createServices({ config, store, log, now: () => Date.now(), raise });
+  const routes = await botRoutes(config, store, log, raise);
   const stops: (() => Promise<void>)[] = [];
 
   const slackOverHttp = Boolean(config.SLACK_BOT_TOKEN) && !config.SLACK_SOCKET_MODE;
+  let port: number | null = null;
   if (config.SLACK_BOT_TOKEN) {
     const slack = createSlackApp({ settings: config, commands, root, services, log, now: () => Date.now(), routes: slackOverHttp ? asSlackRoutes(routes, log) : [] });
     await slack.start();
+    posters.slack = slack.postToChannel;
+    port = slack.port();
     stops.push(() => slack.stop());
     log.info({ mode: slackOverHttp ? 'http' : 'socket', port: slack.port() }, 'slack connected');
   }
@@ -104,16 +125,29 @@ export async function runBot(config: Config, store: Store, log: Logger): Promise
     const server = createHttpServer({ routes, log });
     server.listen(config.PORT);
     await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
     stops.push(() => new Promise((resolve) => server.close(() => resolve())));
   }
   if (config.DISCORD_TOKEN) {
     const discord = createDiscordBot({ settings: config, commands, root, services, log, now: () => Date.now() });
     await discord.start();
+    posters.discord = discord.postToChannel;
     stops.push(() => discord.stop());
     log.info('discord connected');
   }
 
+  return {
+    port,
+    async stop() {
+      log.info('stopping');
+      for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stop failed'));
+    },
+  };
+}
+
+/** The bot until SIGINT or SIGTERM. */
+export async function runBot(config: Config, store: Store, log: Logger): Promise<void> {
+  const bot = await startBot(config, store, log);
   await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-  log.info('stopping');
-  for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stop failed'));
+  await bot.stop();
 }

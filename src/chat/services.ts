@@ -9,11 +9,13 @@ import { allRules } from '../audit/rules/index.js';
 import type { AuditSummary } from '../audit/summary.js';
 import { openCatalogSource } from '../catalog/open-source.js';
 import { shopKeyOf, type Config } from '../config.js';
-import { UserInputError } from '../errors.js';
+import { newRef, toUserText, UserInputError } from '../errors.js';
+import type { AlertEvent } from '../alerts/alerts.js';
 import type { Logger } from '../log.js';
 import { planMigration, type MigrationPlan } from '../migration/plan.js';
 import { migrationProgress, type MigrationProgress } from '../migration/progress.js';
 import { pauseMigration, resumeMigration, startMigration, type MigrationDeps } from '../migration/run.js';
+import type { AlertKind, AlertSubscription } from '../store/schema.js';
 import type { CategoryMapping, Listing, Store } from '../store/store.js';
 
 /** What the chat commands can do; built once in the composition root over the domain engines. */
@@ -32,6 +34,11 @@ export interface ShopshiftServices {
   mappings: {
     list(): Promise<CategoryMapping[]>;
     set(key: string, categoryId: string, by: string): Promise<void>;
+  };
+  alerts: {
+    list(): Promise<AlertSubscription[]>;
+    subscribe(input: { platform: AlertSubscription['platform']; channelId: string; kinds: AlertKind[]; by: string }): Promise<void>;
+    unsubscribe(where: { platform: AlertSubscription['platform']; channelId: string }): Promise<boolean>;
   };
   failures: {
     list(filter: { reason?: string; sinceMs?: number }): Promise<Listing[]>;
@@ -55,6 +62,8 @@ export interface ServiceDeps {
   /** Overrides the migration wiring (tests and the sandbox pass their own TikTok client). */
   migrationDeps?: () => Promise<MigrationDeps>;
   maxCsvBytes?: number;
+  /** Where a background migration's failures are reported (the alert pipeline); nowhere when unset. */
+  raise?(event: AlertEvent): Promise<unknown>;
 }
 
 const UPDATE_EVERY_MS = 10_000;
@@ -65,16 +74,26 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
   const maxCsvBytes = deps.maxCsvBytes ?? 8 * 1024 * 1024;
   const migrationDeps = deps.migrationDeps ?? (() => createMigrationDeps(config, store, log, { dryRun: false }));
 
-  /** Runs a job in the background, reporting progress at most every ten seconds and once at the end. */
-  const inBackground = (run: (onProduct: () => void) => Promise<unknown>, onUpdate: (progress: MigrationProgress) => void) => {
+  const raise = (event: AlertEvent) => void deps.raise?.(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
+
+  /**
+   * Runs a job in the background, reporting progress at most every ten seconds and once at the end;
+   * a listing that could not be created and a job that failed are raised as alerts.
+   */
+  const inBackground = (run: (onProduct: (listing: Listing) => void) => Promise<unknown>, onUpdate: (progress: MigrationProgress) => void) => {
     let last = deps.now();
     const report = () => void migrationProgress(store, shop, deps.now()).then(onUpdate, (error: unknown) => log.warn({ err: error }, 'progress unavailable'));
-    void run(() => {
+    void run((listing) => {
+      if (listing.state === 'error') raise({ kind: 'listing_error', shop, handle: listing.handle, reason: listing.reasons[0] ?? 'unknown error' });
       if (deps.now() - last < UPDATE_EVERY_MS) return;
       last = deps.now();
       report();
     })
-      .catch((error: unknown) => log.error({ err: error, shop }, 'migration failed'))
+      .catch((error: unknown) => {
+        const ref = newRef();
+        log.error({ err: error, shop, ref }, 'migration failed');
+        raise({ kind: 'migration_failed', shop, jobId: '', note: toUserText(error, ref) });
+      })
       .finally(report);
   };
 
@@ -137,6 +156,12 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
     mappings: {
       list: () => store.mappings.list(shop),
       set: (key, categoryId, by) => store.mappings.set({ shop, key, categoryId, origin: 'manual', by, updatedAt: new Date(deps.now()).toISOString() }),
+    },
+    alerts: {
+      list: () => store.alerts.subscriptions(shop),
+      subscribe: ({ platform, channelId, kinds, by }) =>
+        store.alerts.subscribe({ shop, platform, channelId, kinds, createdBy: by, createdAt: new Date(deps.now()).toISOString() }),
+      unsubscribe: ({ platform, channelId }) => store.alerts.unsubscribe(shop, platform, channelId),
     },
     failures: {
       async list({ reason, sinceMs }) {

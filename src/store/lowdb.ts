@@ -7,7 +7,7 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
+  alertSubscriptionSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation } from './state.js';
 import type { Store } from './store.js';
@@ -20,6 +20,8 @@ const operationSchema: z.ZodType<StoreOperation> = z.discriminatedUnion('op', [
   z.object({ op: z.literal('mapping-removed'), shop: z.string(), key: z.string() }),
   z.object({ op: z.literal('job'), value: migrationJobSchema }),
   z.object({ op: z.literal('webhook'), id: z.string() }),
+  z.object({ op: z.literal('subscription'), value: alertSubscriptionSchema }),
+  z.object({ op: z.literal('subscription-removed'), shop: z.string(), platform: z.string(), channelId: z.string() }),
 ]);
 
 export interface LowdbStoreOptions {
@@ -162,6 +164,15 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
       get: async (id) => state.job(id),
       put: async (job) => record({ op: 'job', value: job }),
       current: async (shop) => state.currentJob(shop),
+    },
+    alerts: {
+      subscribe: async (subscription) => record({ op: 'subscription', value: subscription }),
+      async unsubscribe(shop, platform, channelId) {
+        if (!state.subscription(shop, platform, channelId)) return false;
+        record({ op: 'subscription-removed', shop, platform, channelId });
+        return true;
+      },
+      subscriptions: async (shop) => state.subscriptions(shop),
     },
     webhooks: {
       async markProcessed(id) {

@@ -89,6 +89,20 @@ export const migrationJobSchema = z.object({
 });
 export type MigrationJob = z.infer<typeof migrationJobSchema>;
 
+export const alertKindSchema = z.enum(['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed', 'recovered']);
+export type AlertKind = z.infer<typeof alertKindSchema>;
+
+/** A channel that wants some kinds of alerts, on Slack, Discord or the terminal. */
+export const alertSubscriptionSchema = z.object({
+  shop: z.string(),
+  platform: z.enum(['slack', 'discord', 'console']),
+  channelId: z.string(),
+  kinds: z.array(alertKindSchema).min(1),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export type AlertSubscription = z.infer<typeof alertSubscriptionSchema>;
+
 export const storeDataSchema = z.object({
   version: z.literal(1),
   listings: z.array(listingSchema),
@@ -96,7 +110,8 @@ export const storeDataSchema = z.object({
   mappings: z.array(categoryMappingSchema),
   jobs: z.array(migrationJobSchema),
   processedWebhooks: z.array(z.string()),
+  subscriptions: z.array(alertSubscriptionSchema).default([]),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [] });
+export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [] });

@@ -1,5 +1,5 @@
 import {
-  emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict,
+  emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription,
 } from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
@@ -11,7 +11,9 @@ export type StoreOperation =
   | { op: 'mapping'; value: CategoryMapping }
   | { op: 'mapping-removed'; shop: string; key: string }
   | { op: 'job'; value: MigrationJob }
-  | { op: 'webhook'; id: string };
+  | { op: 'webhook'; id: string }
+  | { op: 'subscription'; value: AlertSubscription }
+  | { op: 'subscription-removed'; shop: string; platform: string; channelId: string };
 
 const COUNT_OF = { ready: 'ready', warnings: 'warnings', blocked: 'blocked' } as const satisfies Record<Verdict, keyof AuditRun['counts']>;
 const LISTING_STATES: readonly ListingState[] = ['pending', 'submitting', 'in_review', 'live', 'rejected', 'error', 'deactivated'];
@@ -32,6 +34,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   const mappings = new Map<string, CategoryMapping>();
   const jobs = new Map<string, MigrationJob>();
   const webhookIds = new Set<string>();
+  const subscriptions = new Map<string, AlertSubscription>();
 
   function assertSkusFree(listing: Listing): void {
     const id = key(listing.shop, listing.handle);
@@ -92,6 +95,12 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
         webhookIds.add(operation.id);
         if (webhookIds.size > WEBHOOK_IDS_KEPT) webhookIds.delete(webhookIds.values().next().value!);
         break;
+      case 'subscription':
+        subscriptions.set(key(operation.value.shop, `${operation.value.platform}:${operation.value.channelId}`), operation.value);
+        break;
+      case 'subscription-removed':
+        subscriptions.delete(key(operation.shop, `${operation.platform}:${operation.channelId}`));
+        break;
     }
   }
 
@@ -100,6 +109,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   initial.mappings.forEach((value) => apply({ op: 'mapping', value }));
   initial.jobs.forEach((value) => apply({ op: 'job', value }));
   initial.processedWebhooks.forEach((id) => apply({ op: 'webhook', id }));
+  initial.subscriptions.forEach((value) => apply({ op: 'subscription', value }));
 
   return {
     apply,
@@ -134,7 +144,10 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       mappings: [...mappings.values()],
       jobs: [...jobs.values()],
       processedWebhooks: [...webhookIds],
+      subscriptions: [...subscriptions.values()],
     }),
+    subscriptions: (shop: string) => [...subscriptions.values()].filter((subscription) => subscription.shop === shop),
+    subscription: (shop: string, platform: string, channelId: string) => subscriptions.get(key(shop, `${platform}:${channelId}`)),
   };
 }
 

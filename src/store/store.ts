@@ -1,6 +1,6 @@
-import type { AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict } from './schema.js';
+import type { AlertSubscription, AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict } from './schema.js';
 
-export type { AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict };
+export type { AlertSubscription, AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict };
 
 /**
  * Where shopshift keeps its state. The embedded implementation is lowdb with a journal; another engine
@@ -35,6 +35,12 @@ export interface Store {
     put(job: MigrationJob): Promise<void>;
     /** The shop's running or paused job, if any. */
     current(shop: string): Promise<MigrationJob | undefined>;
+  };
+  alerts: {
+    /** Replaces the channel's subscription (one per channel and shop). */
+    subscribe(subscription: AlertSubscription): Promise<void>;
+    unsubscribe(shop: string, platform: string, channelId: string): Promise<boolean>;
+    subscriptions(shop: string): Promise<AlertSubscription[]>;
   };
   webhooks: {
     /** Records a delivery id; false when it was processed before (a duplicate). */

@@ -106,6 +106,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.close();
     });
 
+    it('keeps one alert subscription per channel and shop, and removes it', async () => {
+      const store = await open();
+      const subscription = { shop: 'shop-1', platform: 'slack' as const, channelId: 'C1', kinds: ['sync_failure' as const], createdBy: 'U1', createdAt: 'now' };
+      await store.alerts.subscribe(subscription);
+      await store.alerts.subscribe({ ...subscription, kinds: ['sync_failure', 'listing_rejected'] });
+      await store.alerts.subscribe({ ...subscription, platform: 'discord', channelId: '1234567890123456789' });
+      expect((await store.alerts.subscriptions('shop-1')).map((s) => [s.platform, s.kinds.length])).toEqual([['slack', 2], ['discord', 1]]);
+      expect(await store.alerts.unsubscribe('shop-1', 'slack', 'C1')).toBe(true);
+      expect(await store.alerts.unsubscribe('shop-1', 'slack', 'C1')).toBe(false);
+      expect(await store.alerts.subscriptions('shop-1')).toHaveLength(1);
+      await store.close();
+    });
+
     it('tells a duplicate webhook delivery apart from a new one', async () => {
       const store = await open();
       expect(await store.webhooks.markProcessed('n-1')).toBe(true);

@@ -34,6 +34,8 @@ export interface DiscordBot {
   /** Logs in and resolves once the gateway is ready and the guilds are cached. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Posts a message in a channel, not in answer to anyone: alerts. */
+  postToChannel(channelId: string, reply: Reply): Promise<void>;
 }
 
 /** An interaction token lasts 15 minutes; past this, a reply goes to the channel instead. */
@@ -269,6 +271,11 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     },
     async stop() {
       await client.destroy();
+    },
+    async postToChannel(channelId, answer) {
+      const channel = await client.channels.fetch(channelId);
+      if (!channel?.isSendable()) throw new Error(`cannot post in channel ${channelId}`);
+      await channel.send(payload(renderDiscord(answer)));
     },
   };
 }

@@ -45,6 +45,8 @@ export interface SlackApp {
   stop(): Promise<void>;
   /** The HTTP port in use, once started; null in Socket Mode without extra routes. */
   port(): number | null;
+  /** Posts a message in a channel, not in answer to anyone: alerts. Files are not attached here. */
+  postToChannel(channelId: string, reply: Reply): Promise<void>;
 }
 
 const MANAGER_CACHE_MS = 5 * 60_000;
@@ -330,6 +332,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     port() {
       if (server) return (server.address() as AddressInfo | null)?.port ?? null;
       return settings.SLACK_SOCKET_MODE && routes.length > 0 ? settings.PORT : null;
+    },
+    async postToChannel(channelId, answer) {
+      const message = renderSlack(answer);
+      await app.client.chat.postMessage({ channel: channelId, text: message.text, blocks: message.blocks });
     },
   };
   return slackApp;

@@ -1,0 +1,86 @@
+import { m, reply, type Reply } from '../chat/message.js';
+import type { Logger } from '../log.js';
+import type { AlertKind, AlertSubscription } from '../store/schema.js';
+import type { Listing, Store } from '../store/store.js';
+
+export type { AlertKind };
+
+/** Something a channel may want to hear about. */
+export type AlertEvent =
+  | { kind: 'listing_rejected'; shop: string; handle: string; productId: string; reasons: string[] }
+  | { kind: 'listing_error'; shop: string; handle: string; reason: string }
+  | { kind: 'sync_failure'; shop: string; handle: string; listingState: string; blockers: string[] }
+  | { kind: 'migration_failed'; shop: string; jobId: string; note: string }
+  | { kind: 'recovered'; shop: string; handle: string };
+
+export const ALERT_KINDS: readonly AlertKind[] = ['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed', 'recovered'];
+
+/** Posts a reply in a channel of a platform; each adapter provides one. */
+export type ChannelPoster = (channelId: string, reply: Reply) => Promise<void>;
+
+/** The alert as a chat message, with the buttons that act on it. */
+export function alertMessage(event: AlertEvent): Reply {
+  switch (event.kind) {
+    case 'listing_rejected':
+      return reply([
+        m.heading(`TikTok Shop rejected ${event.handle}`),
+        m.text(event.reasons.length ? event.reasons.map((reason) => `• ${reason}`).join('\n') : 'TikTok gave no reason.'),
+        m.text('Fix it in Shopify, then edit the listing on TikTok Shop.'),
+      ]);
+    case 'listing_error':
+      return reply([
+        m.heading(`${event.handle} could not be listed`),
+        m.text(event.reason),
+        m.buttons({ label: 'Retry', action: { command: 'failures', args: { retry: event.handle } }, style: 'primary' }),
+      ]);
+    case 'sync_failure':
+      return reply([
+        m.heading(`Sync failure: a Shopify change blocks ${event.handle} (${event.listingState.replace('_', ' ')} on TikTok Shop)`),
+        m.text(`The changed product now breaks: ${event.blockers.join(', ')}. The TikTok listing keeps its last good version until the product is fixed.`),
+      ]);
+    case 'migration_failed':
+      return reply([m.heading('The migration stopped'), m.text(event.note)]);
+    case 'recovered':
+      return reply([m.heading(`${event.handle} is live on TikTok Shop`), m.text('It passed review after an earlier failure.')]);
+  }
+}
+
+const wants = (subscription: AlertSubscription, event: AlertEvent) => subscription.shop === event.shop && subscription.kinds.includes(event.kind);
+
+/**
+ * Sends each alert to the channels subscribed to its kind. A failed post is logged and the other
+ * channels still get theirs; grouping, de-duplication and a persistent outbox are still to come.
+ */
+export function createAlerts(deps: { store: Store; posters: Partial<Record<AlertSubscription['platform'], ChannelPoster>>; log: Logger }) {
+  return {
+    async raise(event: AlertEvent): Promise<number> {
+      const subscriptions = (await deps.store.alerts.subscriptions(event.shop)).filter((subscription) => wants(subscription, event));
+      let sent = 0;
+      for (const subscription of subscriptions) {
+        const post = deps.posters[subscription.platform];
+        if (!post) continue;
+        try {
+          await post(subscription.channelId, alertMessage(event));
+          sent++;
+        } catch (error) {
+          deps.log.error({ err: error, kind: event.kind, platform: subscription.platform, channelId: subscription.channelId }, 'alert not delivered');
+        }
+      }
+      deps.log.info({ kind: event.kind, shop: event.shop, channels: sent }, 'alert raised');
+      return sent;
+    },
+  };
+}
+
+export type Alerts = ReturnType<typeof createAlerts>;
+
+/** The alert a listing's change of state calls for, if any: a rejection, or a recovery after a failure. */
+export function alertForStatusChange(change: { before: Listing; after: Listing }): AlertEvent | null {
+  const { before, after } = change;
+  if (after.state === before.state) return null;
+  if (after.state === 'rejected') {
+    return { kind: 'listing_rejected', shop: after.shop, handle: after.handle, productId: after.tiktokProductId ?? '', reasons: after.reasons };
+  }
+  if (after.state === 'live' && (before.state === 'rejected' || before.state === 'error')) return { kind: 'recovered', shop: after.shop, handle: after.handle };
+  return null;
+}

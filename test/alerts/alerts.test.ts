@@ -1,0 +1,95 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { alertForStatusChange, alertMessage, createAlerts } from '../../src/alerts/alerts.js';
+import { renderText, type Reply } from '../../src/chat/message.js';
+import { openLowdbStore } from '../../src/store/lowdb.js';
+import { makeListing } from '../store/contract.js';
+import { captureLogs } from '../support/log-capture.js';
+import { chatHarness, member } from '../support/chat.js';
+
+async function setUp() {
+  const store = await openLowdbStore({ dir: await mkdtemp(join(tmpdir(), 'shopshift-alerts-')) });
+  const sent: [string, string, Reply][] = [];
+  const logs = captureLogs();
+  const alerts = createAlerts({
+    store,
+    log: logs.log,
+    posters: {
+      slack: async (channelId, reply) => void sent.push(['slack', channelId, reply]),
+      discord: async (channelId) => {
+        if (channelId === 'broken') throw new Error('Missing Access');
+        sent.push(['discord', channelId, { parts: [], visibility: 'channel' }]);
+      },
+    },
+  });
+  const subscribe = (platform: 'slack' | 'discord', channelId: string, kinds: ('sync_failure' | 'listing_rejected')[], shop = 'shop-1') =>
+    store.alerts.subscribe({ shop, platform, channelId, kinds, createdBy: 'ada', createdAt: 'now' });
+  return { store, alerts, sent, subscribe, logs };
+}
+
+const syncFailure = { kind: 'sync_failure' as const, shop: 'shop-1', handle: 'mug', listingState: 'live', blockers: ['title-missing'] };
+
+describe('raising an alert', () => {
+  it('posts to every channel subscribed to its kind and shop, and to no other', async () => {
+    const { alerts, sent, subscribe } = await setUp();
+    await subscribe('slack', 'C1', ['sync_failure']);
+    await subscribe('slack', 'C2', ['listing_rejected']);
+    await subscribe('discord', '1234567890123456789', ['sync_failure']);
+    await subscribe('slack', 'C3', ['sync_failure'], 'shop-2');
+    expect(await alerts.raise(syncFailure)).toBe(2);
+    expect(sent.map(([platform, channel]) => `${platform}:${channel}`)).toEqual(['slack:C1', 'discord:1234567890123456789']);
+  });
+
+  it('still reaches the other channels when one post fails, and logs the failure', async () => {
+    const { alerts, sent, subscribe, logs } = await setUp();
+    await subscribe('discord', 'broken', ['sync_failure']);
+    await subscribe('slack', 'C1', ['sync_failure']);
+    expect(await alerts.raise(syncFailure)).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(logs.lines().find((line) => line.msg === 'alert not delivered')).toMatchObject({ platform: 'discord', channelId: 'broken' });
+  });
+});
+
+describe('alert messages', () => {
+  it('name the product and what blocks it, and offer a retry for a failed create', () => {
+    expect(renderText(alertMessage(syncFailure).parts)).toMatch(/^SYNC FAILURE: A SHOPIFY CHANGE BLOCKS MUG \(LIVE ON TIKTOK SHOP\)\nThe changed product now breaks: title-missing\./);
+    const error = alertMessage({ kind: 'listing_error', shop: 'shop-1', handle: 'cup', reason: 'TikTok Shop had a temporary problem' });
+    expect(error.parts.find((part) => part.kind === 'buttons')).toEqual({
+      kind: 'buttons', buttons: [{ label: 'Retry', action: { command: 'failures', args: { retry: 'cup' } }, style: 'primary' }],
+    });
+  });
+});
+
+describe('alertForStatusChange', () => {
+  it('raises a rejection with TikTok’s reasons', () => {
+    const before = makeListing({ state: 'in_review', tiktokProductId: '1' });
+    expect(alertForStatusChange({ before, after: { ...before, state: 'rejected', reasons: ['watermark'] } })).toEqual({
+      kind: 'listing_rejected', shop: 'shop-1', handle: 'mug', productId: '1', reasons: ['watermark'],
+    });
+  });
+  it('raises a recovery when a failed listing goes live, and nothing for an ordinary pass', () => {
+    const rejected = makeListing({ state: 'rejected' });
+    expect(alertForStatusChange({ before: rejected, after: { ...rejected, state: 'live' } })).toEqual({ kind: 'recovered', shop: 'shop-1', handle: 'mug' });
+    const inReview = makeListing({ state: 'in_review' });
+    expect(alertForStatusChange({ before: inReview, after: { ...inReview, state: 'live' } })).toBeNull();
+  });
+});
+
+describe('/shop alerts', () => {
+  it('subscribes this channel to the kinds named, lists and unsubscribes it', async () => {
+    const { run } = await chatHarness();
+    expect(renderText((await run('alerts subscribe sync_failure,listing_rejected')).parts)).toBe(
+      'This channel now receives alerts about Shopify changes that block a listed product; listings TikTok review rejected.',
+    );
+    expect(renderText((await run('alerts list')).parts)).toContain('console   C1       sync_failure, listing_rejected  ada');
+    expect(renderText((await run('alerts unsubscribe')).parts)).toBe('This channel no longer receives alerts.');
+  });
+
+  it('refuses an unknown kind and a member who may not manage', async () => {
+    const { run } = await chatHarness();
+    expect(renderText((await run('alerts subscribe outages')).parts)).toMatch(/^kinds: "outages" is not an alert kind/);
+    expect(renderText((await run('alerts subscribe', member)).parts)).toMatch(/^Only the people allowed to manage shopshift/);
+  });
+});
