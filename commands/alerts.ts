@@ -1,6 +1,17 @@
 import { ALERT_KINDS, type AlertKind } from '../src/alerts/alerts.js';
 import { defineCommand, m, opt, reply } from '../src/chat/command.js';
 
+const DURATION = /^(\d{1,4})\s*(m|h|d)$/i;
+const MAX_MUTE_MS = 90 * 86_400_000;
+
+/** When a mute of "30m", "24h" or "7d" from now runs out; null when the text is not such a duration. */
+function endOf(duration: string, now: number): number | null {
+  const match = DURATION.exec(duration.trim());
+  if (!match) return null;
+  const ms = Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2]!.toLowerCase() as 'm' | 'h' | 'd'];
+  return ms > 0 && ms <= MAX_MUTE_MS ? now + ms : null;
+}
+
 const KIND_NAMES: Record<AlertKind, string> = {
   listing_rejected: 'listings TikTok review rejected',
   listing_error: 'listings that could not be created',
@@ -12,14 +23,15 @@ const KIND_NAMES: Record<AlertKind, string> = {
 export default defineCommand({
   name: 'alerts',
   description: 'Which alerts this channel receives',
-  examples: ['list', 'subscribe', 'subscribe sync_failure,listing_rejected', 'unsubscribe'],
+  examples: ['list', 'subscribe', 'subscribe sync_failure,listing_rejected', 'unsubscribe', 'mute mug-10 24h'],
   options: {
-    action: opt.choice(['list', 'subscribe', 'unsubscribe'], 'What to do', { required: true }),
-    kinds: opt.string(`Comma-separated: ${ALERT_KINDS.join(', ')} (default: all)`, { maxLength: 200 }),
+    action: opt.choice(['list', 'subscribe', 'unsubscribe', 'mute'], 'What to do', { required: true }),
+    target: opt.string(`subscribe: kinds, comma-separated (${ALERT_KINDS.join(', ')}; default all); mute: the product handle`, { maxLength: 255 }),
+    duration: opt.string('mute: for how long, e.g. 30m, 24h, 7d', { maxLength: 10 }),
   },
-  positional: ['action', 'kinds'],
+  positional: ['action', 'target', 'duration'],
   permission: ({ action }) => (action === 'list' ? 'read' : 'manage'),
-  async handler(context, { action, kinds }) {
+  async handler(context, { action, target, duration }) {
     const { alerts } = context.services;
     const where = { platform: context.user.platform, channelId: context.channelId };
     if (action === 'list') {
@@ -30,10 +42,16 @@ export default defineCommand({
         m.table(['platform', 'channel', 'alerts', 'by'], subscriptions.map((s) => [s.platform, s.channelId, s.kinds.join(', '), s.createdBy])),
       ]);
     }
+    if (action === 'mute') {
+      const until = target && duration ? endOf(duration, context.now()) : null;
+      if (!target || until === null) return reply([m.text('Name the product and how long: /shop alerts mute mug-10 24h (m, h or d).')], 'ephemeral');
+      await alerts.mute({ handle: target, until, by: context.user.name });
+      return reply([m.text(`Alerts about ${target} are muted until ${new Date(until).toISOString().replace('T', ' ').slice(0, 16)} UTC (by ${context.user.name}).`)]);
+    }
     if (action === 'unsubscribe') {
       return reply([m.text((await alerts.unsubscribe(where)) ? 'This channel no longer receives alerts.' : 'This channel had no alerts to stop.')]);
     }
-    const wanted = kinds ? kinds.split(',').map((kind) => kind.trim().toLowerCase()).filter(Boolean) : [...ALERT_KINDS];
+    const wanted = target ? target.split(',').map((kind) => kind.trim().toLowerCase()).filter(Boolean) : [...ALERT_KINDS];
     const unknown = wanted.filter((kind) => !ALERT_KINDS.includes(kind as AlertKind));
     if (unknown.length > 0 || wanted.length === 0) {
       return reply([m.text(`kinds: ${unknown.length ? `"${unknown.join('", "')}" is not an alert kind` : 'name at least one'}; use ${ALERT_KINDS.join(', ')}.`)], 'ephemeral');

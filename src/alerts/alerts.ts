@@ -1,4 +1,4 @@
-import { m, reply, type Reply } from '../chat/message.js';
+import { encodeAction, m, reply, type Button, type MessagePart, type Reply } from '../chat/message.js';
 import type { Logger } from '../log.js';
 import type { AlertKind, AlertSubscription } from '../store/schema.js';
 import type { Listing, Store } from '../store/store.js';
@@ -18,6 +18,24 @@ export const ALERT_KINDS: readonly AlertKind[] = ['listing_rejected', 'listing_e
 /** Posts a reply in a channel of a platform; each adapter provides one. */
 export type ChannelPoster = (channelId: string, reply: Reply) => Promise<void>;
 
+const MUTE_FOR = '24h';
+
+/** The "Mute 24h" button, left out for a handle too long for Discord's 100-character button id. */
+function muteButton(handle: string): Button[] {
+  const button: Button = { label: `Mute ${MUTE_FOR}`, action: { command: 'alerts', args: { action: 'mute', target: handle, duration: MUTE_FOR } } };
+  try {
+    encodeAction(button.action);
+    return [button];
+  } catch {
+    return [];
+  }
+}
+
+const muteRow = (handle: string): MessagePart[] => {
+  const buttons = muteButton(handle);
+  return buttons.length ? [m.buttons(...buttons)] : [];
+};
+
 /** The alert as a chat message, with the buttons that act on it. */
 export function alertMessage(event: AlertEvent): Reply {
   switch (event.kind) {
@@ -26,17 +44,19 @@ export function alertMessage(event: AlertEvent): Reply {
         m.heading(`TikTok Shop rejected ${event.handle}`),
         m.text(event.reasons.length ? event.reasons.map((reason) => `• ${reason}`).join('\n') : 'TikTok gave no reason.'),
         m.text('Fix it in Shopify, then edit the listing on TikTok Shop.'),
+        ...muteRow(event.handle),
       ]);
     case 'listing_error':
       return reply([
         m.heading(`${event.handle} could not be listed`),
         m.text(event.reason),
-        m.buttons({ label: 'Retry', action: { command: 'failures', args: { retry: event.handle } }, style: 'primary' }),
+        m.buttons({ label: 'Retry', action: { command: 'failures', args: { retry: event.handle } }, style: 'primary' }, ...muteButton(event.handle)),
       ]);
     case 'sync_failure':
       return reply([
         m.heading(`Sync failure: a Shopify change blocks ${event.handle} (${event.listingState.replace('_', ' ')} on TikTok Shop)`),
         m.text(`The changed product now breaks: ${event.blockers.join(', ')}. The TikTok listing keeps its last good version until the product is fixed.`),
+        ...muteRow(event.handle),
       ]);
     case 'migration_failed':
       return reply([m.heading('The migration stopped'), m.text(event.note)]);
@@ -51,9 +71,17 @@ const wants = (subscription: AlertSubscription, event: AlertEvent) => subscripti
  * Sends each alert to the channels subscribed to its kind. A failed post is logged and the other
  * channels still get theirs; grouping, de-duplication and a persistent outbox are still to come.
  */
-export function createAlerts(deps: { store: Store; posters: Partial<Record<AlertSubscription['platform'], ChannelPoster>>; log: Logger }) {
+export function createAlerts(deps: { store: Store; posters: Partial<Record<AlertSubscription['platform'], ChannelPoster>>; log: Logger; now?: () => number }) {
+  const now = deps.now ?? Date.now;
   return {
     async raise(event: AlertEvent): Promise<number> {
+      if ('handle' in event) {
+        const mutedUntil = await deps.store.alerts.mutedUntil(event.shop, event.handle, now());
+        if (mutedUntil) {
+          deps.log.info({ kind: event.kind, handle: event.handle, mutedUntil }, 'alert held back: the product is muted');
+          return 0;
+        }
+      }
       const subscriptions = (await deps.store.alerts.subscriptions(event.shop)).filter((subscription) => wants(subscription, event));
       let sent = 0;
       for (const subscription of subscriptions) {

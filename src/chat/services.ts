@@ -39,6 +39,7 @@ export interface ShopshiftServices {
     list(): Promise<AlertSubscription[]>;
     subscribe(input: { platform: AlertSubscription['platform']; channelId: string; kinds: AlertKind[]; by: string }): Promise<void>;
     unsubscribe(where: { platform: AlertSubscription['platform']; channelId: string }): Promise<boolean>;
+    mute(input: { handle: string; until: number; by: string }): Promise<void>;
   };
   failures: {
     list(filter: { reason?: string; sinceMs?: number }): Promise<Listing[]>;
@@ -162,6 +163,7 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
       subscribe: ({ platform, channelId, kinds, by }) =>
         store.alerts.subscribe({ shop, platform, channelId, kinds, createdBy: by, createdAt: new Date(deps.now()).toISOString() }),
       unsubscribe: ({ platform, channelId }) => store.alerts.unsubscribe(shop, platform, channelId),
+      mute: ({ handle, until, by }) => store.alerts.mute({ shop, handle, until: new Date(until).toISOString(), by }),
     },
     failures: {
       async list({ reason, sinceMs }) {

@@ -7,7 +7,7 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  alertSubscriptionSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
+  alertMuteSchema, alertSubscriptionSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation } from './state.js';
 import type { Store } from './store.js';
@@ -22,6 +22,7 @@ const operationSchema: z.ZodType<StoreOperation> = z.discriminatedUnion('op', [
   z.object({ op: z.literal('webhook'), id: z.string() }),
   z.object({ op: z.literal('subscription'), value: alertSubscriptionSchema }),
   z.object({ op: z.literal('subscription-removed'), shop: z.string(), platform: z.string(), channelId: z.string() }),
+  z.object({ op: z.literal('mute'), value: alertMuteSchema }),
 ]);
 
 export interface LowdbStoreOptions {
@@ -173,6 +174,11 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
         return true;
       },
       subscriptions: async (shop) => state.subscriptions(shop),
+      mute: async (mute) => record({ op: 'mute', value: mute }),
+      async mutedUntil(shop, handle, now) {
+        const mute = state.mute(shop, handle);
+        return mute && Date.parse(mute.until) > now ? mute.until : null;
+      },
     },
     webhooks: {
       async markProcessed(id) {

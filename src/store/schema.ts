@@ -103,6 +103,15 @@ export const alertSubscriptionSchema = z.object({
 });
 export type AlertSubscription = z.infer<typeof alertSubscriptionSchema>;
 
+/** Alerts about one product are held back until `until`. */
+export const alertMuteSchema = z.object({
+  shop: z.string(),
+  handle: z.string(),
+  until: z.string(),
+  by: z.string(),
+});
+export type AlertMute = z.infer<typeof alertMuteSchema>;
+
 export const storeDataSchema = z.object({
   version: z.literal(1),
   listings: z.array(listingSchema),
@@ -111,7 +120,8 @@ export const storeDataSchema = z.object({
   jobs: z.array(migrationJobSchema),
   processedWebhooks: z.array(z.string()),
   subscriptions: z.array(alertSubscriptionSchema).default([]),
+  mutes: z.array(alertMuteSchema).default([]),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [] });
+export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [] });

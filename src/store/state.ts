@@ -1,5 +1,5 @@
 import {
-  emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription,
+  emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription, type AlertMute,
 } from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
@@ -13,7 +13,8 @@ export type StoreOperation =
   | { op: 'job'; value: MigrationJob }
   | { op: 'webhook'; id: string }
   | { op: 'subscription'; value: AlertSubscription }
-  | { op: 'subscription-removed'; shop: string; platform: string; channelId: string };
+  | { op: 'subscription-removed'; shop: string; platform: string; channelId: string }
+  | { op: 'mute'; value: AlertMute };
 
 const COUNT_OF = { ready: 'ready', warnings: 'warnings', blocked: 'blocked' } as const satisfies Record<Verdict, keyof AuditRun['counts']>;
 const LISTING_STATES: readonly ListingState[] = ['pending', 'submitting', 'in_review', 'live', 'rejected', 'error', 'deactivated'];
@@ -35,6 +36,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   const jobs = new Map<string, MigrationJob>();
   const webhookIds = new Set<string>();
   const subscriptions = new Map<string, AlertSubscription>();
+  const mutes = new Map<string, AlertMute>();
 
   function assertSkusFree(listing: Listing): void {
     const id = key(listing.shop, listing.handle);
@@ -101,6 +103,9 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       case 'subscription-removed':
         subscriptions.delete(key(operation.shop, `${operation.platform}:${operation.channelId}`));
         break;
+      case 'mute':
+        mutes.set(key(operation.value.shop, operation.value.handle), operation.value);
+        break;
     }
   }
 
@@ -110,6 +115,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   initial.jobs.forEach((value) => apply({ op: 'job', value }));
   initial.processedWebhooks.forEach((id) => apply({ op: 'webhook', id }));
   initial.subscriptions.forEach((value) => apply({ op: 'subscription', value }));
+  initial.mutes.forEach((value) => apply({ op: 'mute', value }));
 
   return {
     apply,
@@ -145,7 +151,10 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       jobs: [...jobs.values()],
       processedWebhooks: [...webhookIds],
       subscriptions: [...subscriptions.values()],
+      // A mute that has run out has no effect; it is dropped when the snapshot is written.
+      mutes: [...mutes.values()].filter((mute) => Date.parse(mute.until) > Date.now()),
     }),
+    mute: (shop: string, handle: string) => mutes.get(key(shop, handle)),
     subscriptions: (shop: string) => [...subscriptions.values()].filter((subscription) => subscription.shop === shop),
     subscription: (shop: string, platform: string, channelId: string) => subscriptions.get(key(shop, `${platform}:${channelId}`)),
   };

@@ -1,6 +1,6 @@
-import type { AlertSubscription, AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict } from './schema.js';
+import type { AlertMute, AlertSubscription, AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict } from './schema.js';
 
-export type { AlertSubscription, AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict };
+export type { AlertMute, AlertSubscription, AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict };
 
 /**
  * Where shopshift keeps its state. The embedded implementation is lowdb with a journal; another engine
@@ -41,6 +41,10 @@ export interface Store {
     subscribe(subscription: AlertSubscription): Promise<void>;
     unsubscribe(shop: string, platform: string, channelId: string): Promise<boolean>;
     subscriptions(shop: string): Promise<AlertSubscription[]>;
+    /** Holds back alerts about a product until a time; a later mute replaces an earlier one. */
+    mute(mute: AlertMute): Promise<void>;
+    /** The product's mute, if one is still in force at `now`. */
+    mutedUntil(shop: string, handle: string, now: number): Promise<string | null>;
   };
   webhooks: {
     /** Records a delivery id; false when it was processed before (a duplicate). */

@@ -52,12 +52,32 @@ describe('raising an alert', () => {
   });
 });
 
+describe('muted products', () => {
+  it('hold back alerts about the product until the mute runs out', async () => {
+    const { alerts, sent, subscribe, store } = await setUp();
+    await subscribe('slack', 'C1', ['sync_failure']);
+    await store.alerts.mute({ shop: 'shop-1', handle: 'mug', until: new Date(Date.now() + 60_000).toISOString(), by: 'ada' });
+    expect(await alerts.raise(syncFailure)).toBe(0);
+    expect(await alerts.raise({ ...syncFailure, handle: 'cup' })).toBe(1);
+    await store.alerts.mute({ shop: 'shop-1', handle: 'mug', until: new Date(Date.now() - 1).toISOString(), by: 'ada' });
+    expect(await alerts.raise(syncFailure)).toBe(1);
+    expect(sent.map(([, , reply]) => renderText(reply.parts).split('\n')[0])).toEqual([
+      'SYNC FAILURE: A SHOPIFY CHANGE BLOCKS CUP (LIVE ON TIKTOK SHOP)',
+      'SYNC FAILURE: A SHOPIFY CHANGE BLOCKS MUG (LIVE ON TIKTOK SHOP)',
+    ]);
+  });
+});
+
 describe('alert messages', () => {
   it('name the product and what blocks it, and offer a retry for a failed create', () => {
     expect(renderText(alertMessage(syncFailure).parts)).toMatch(/^SYNC FAILURE: A SHOPIFY CHANGE BLOCKS MUG \(LIVE ON TIKTOK SHOP\)\nThe changed product now breaks: title-missing\./);
     const error = alertMessage({ kind: 'listing_error', shop: 'shop-1', handle: 'cup', reason: 'TikTok Shop had a temporary problem' });
     expect(error.parts.find((part) => part.kind === 'buttons')).toEqual({
-      kind: 'buttons', buttons: [{ label: 'Retry', action: { command: 'failures', args: { retry: 'cup' } }, style: 'primary' }],
+      kind: 'buttons',
+      buttons: [
+        { label: 'Retry', action: { command: 'failures', args: { retry: 'cup' } }, style: 'primary' },
+        { label: 'Mute 24h', action: { command: 'alerts', args: { action: 'mute', target: 'cup', duration: '24h' } } },
+      ],
     });
   });
 });
@@ -85,6 +105,13 @@ describe('/shop alerts', () => {
     );
     expect(renderText((await run('alerts list')).parts)).toContain('console   C1       sync_failure, listing_rejected  ada');
     expect(renderText((await run('alerts unsubscribe')).parts)).toBe('This channel no longer receives alerts.');
+  });
+
+  it('mutes a product for a while, as its alert button does', async () => {
+    const { run, store } = await chatHarness();
+    expect(renderText((await run('alerts mute mug-10 24h')).parts)).toMatch(/^Alerts about mug-10 are muted until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(by ada\)\.$/);
+    expect(await store.alerts.mutedUntil('default', 'mug-10', Date.now())).not.toBeNull();
+    expect(renderText((await run('alerts mute mug-10 forever')).parts)).toBe('Name the product and how long: /shop alerts mute mug-10 24h (m, h or d).');
   });
 
   it('refuses an unknown kind and a member who may not manage', async () => {

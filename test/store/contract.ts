@@ -119,6 +119,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.close();
     });
 
+    it('tells whether a product’s alerts are muted at a given time; a later mute replaces an earlier one', async () => {
+      const store = await open();
+      await store.alerts.mute({ shop: 'shop-1', handle: 'mug', until: '2026-11-26T10:00:00.000Z', by: 'ada' });
+      expect(await store.alerts.mutedUntil('shop-1', 'mug', Date.parse('2026-11-26T09:00:00.000Z'))).toBe('2026-11-26T10:00:00.000Z');
+      expect(await store.alerts.mutedUntil('shop-1', 'mug', Date.parse('2026-11-26T11:00:00.000Z'))).toBeNull();
+      expect(await store.alerts.mutedUntil('shop-2', 'mug', Date.parse('2026-11-26T09:00:00.000Z'))).toBeNull();
+      await store.alerts.mute({ shop: 'shop-1', handle: 'mug', until: '2026-11-26T08:00:00.000Z', by: 'bob' });
+      expect(await store.alerts.mutedUntil('shop-1', 'mug', Date.parse('2026-11-26T09:00:00.000Z'))).toBeNull();
+      await store.close();
+    });
+
     it('tells a duplicate webhook delivery apart from a new one', async () => {
       const store = await open();
       expect(await store.webhooks.markProcessed('n-1')).toBe(true);
