@@ -5,10 +5,11 @@ import failures from './failures.js';
 import { helpCommand } from './help.js';
 import map from './map.js';
 import migration from './migration.js';
+import summary from './summary.js';
 
 /** Every /shop subcommand; listed here (not discovered) so the compiler sees them all. */
 export function createCommands(root: string): AnyCommand[] {
-  const commands: AnyCommand[] = [audit, migration, failures, map, alerts].map((command) => command as unknown as AnyCommand);
+  const commands: AnyCommand[] = [audit, migration, failures, map, alerts, summary].map((command) => command as unknown as AnyCommand);
   commands.push(helpCommand(root, () => commands) as unknown as AnyCommand);
   return commands;
 }

@@ -6,6 +6,7 @@ import { alertForStatusChange, createAlerts, type AlertEvent } from './alerts/al
 import { createDiscordBot } from './chat/discord/client.js';
 import { createServices } from './chat/services.js';
 import { createSlackApp, type SlackRoute } from './chat/slack/app.js';
+import { createSummaryScheduler } from './schedule/summary-scheduler.js';
 import type { Config } from './config.js';
 import { shopKeyOf } from './config.js';
 import { createHttpServer, type RawRoute } from './http/server.js';
@@ -107,7 +108,8 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
   const posters: Parameters<typeof createAlerts>[0]['posters'] = {};
   const alerts = createAlerts({ store, posters, log });
   const raise = (event: AlertEvent) => alerts.raise(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
-  const services = createServices({ config, store, log, now: () => Date.now(), raise });
+  const summaries = createSummaryScheduler({ store, shop: shopKeyOf(config), posters, log, now: () => Date.now() });
+  const services = createServices({ config, store, log, now: () => Date.now(), raise, onSummariesChanged: () => summaries.reload() });
   const routes = await botRoutes(config, store, log, raise);
   const stops: (() => Promise<void>)[] = [];
 
@@ -136,6 +138,8 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
     log.info('discord connected');
   }
 
+  await summaries.reload();
+  stops.unshift(() => summaries.stop());
   return {
     port,
     async stop() {

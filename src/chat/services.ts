@@ -15,7 +15,9 @@ import type { Logger } from '../log.js';
 import { planMigration, type MigrationPlan } from '../migration/plan.js';
 import { migrationProgress, type MigrationProgress } from '../migration/progress.js';
 import { pauseMigration, resumeMigration, startMigration, type MigrationDeps } from '../migration/run.js';
-import type { AlertKind, AlertSubscription } from '../store/schema.js';
+import type { AlertKind, AlertSubscription, SummarySchedule } from '../store/schema.js';
+import { buildDailySummary } from '../schedule/daily-summary.js';
+import type { Reply } from './message.js';
 import type { CategoryMapping, Listing, Store } from '../store/store.js';
 
 /** What the chat commands can do; built once in the composition root over the domain engines. */
@@ -41,6 +43,11 @@ export interface ShopshiftServices {
     unsubscribe(where: { platform: AlertSubscription['platform']; channelId: string }): Promise<boolean>;
     mute(input: { handle: string; until: number; by: string }): Promise<void>;
   };
+  summary: {
+    now(): Promise<Reply>;
+    schedule(input: { platform: SummarySchedule['platform']; channelId: string; time: string; timezone: string; by: string }): Promise<void>;
+    off(where: { platform: SummarySchedule['platform']; channelId: string }): Promise<boolean>;
+  };
   failures: {
     list(filter: { reason?: string; sinceMs?: number }): Promise<Listing[]>;
     /** Queues a listing whose create failed for the next run; a rejected one needs an edit instead. */
@@ -65,6 +72,8 @@ export interface ServiceDeps {
   maxCsvBytes?: number;
   /** Where a background migration's failures are reported (the alert pipeline); nowhere when unset. */
   raise?(event: AlertEvent): Promise<unknown>;
+  /** Told when a channel's summary schedule changed, so the scheduler reloads. */
+  onSummariesChanged?(): Promise<unknown>;
 }
 
 const UPDATE_EVERY_MS = 10_000;
@@ -164,6 +173,18 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
         store.alerts.subscribe({ shop, platform, channelId, kinds, createdBy: by, createdAt: new Date(deps.now()).toISOString() }),
       unsubscribe: ({ platform, channelId }) => store.alerts.unsubscribe(shop, platform, channelId),
       mute: ({ handle, until, by }) => store.alerts.mute({ shop, handle, until: new Date(until).toISOString(), by }),
+    },
+    summary: {
+      now: () => buildDailySummary(store, shop, deps.now()),
+      async schedule({ platform, channelId, time, timezone, by }) {
+        await store.summaries.set({ shop, platform, channelId, time, timezone, createdBy: by, createdAt: new Date(deps.now()).toISOString() });
+        await deps.onSummariesChanged?.();
+      },
+      async off({ platform, channelId }) {
+        const removed = await store.summaries.remove(shop, platform, channelId);
+        await deps.onSummariesChanged?.();
+        return removed;
+      },
     },
     failures: {
       async list({ reason, sinceMs }) {

@@ -7,7 +7,7 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  alertMuteSchema, alertSubscriptionSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
+  alertMuteSchema, alertSubscriptionSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation } from './state.js';
 import type { Store } from './store.js';
@@ -23,6 +23,8 @@ const operationSchema: z.ZodType<StoreOperation> = z.discriminatedUnion('op', [
   z.object({ op: z.literal('subscription'), value: alertSubscriptionSchema }),
   z.object({ op: z.literal('subscription-removed'), shop: z.string(), platform: z.string(), channelId: z.string() }),
   z.object({ op: z.literal('mute'), value: alertMuteSchema }),
+  z.object({ op: z.literal('summary'), value: summaryScheduleSchema }),
+  z.object({ op: z.literal('summary-removed'), shop: z.string(), platform: z.string(), channelId: z.string() }),
 ]);
 
 export interface LowdbStoreOptions {
@@ -179,6 +181,15 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
         const mute = state.mute(shop, handle);
         return mute && Date.parse(mute.until) > now ? mute.until : null;
       },
+    },
+    summaries: {
+      set: async (schedule) => record({ op: 'summary', value: schedule }),
+      async remove(shop, platform, channelId) {
+        if (!state.summary(shop, platform, channelId)) return false;
+        record({ op: 'summary-removed', shop, platform, channelId });
+        return true;
+      },
+      list: async (shop) => state.summaries(shop),
     },
     webhooks: {
       async markProcessed(id) {

@@ -112,6 +112,18 @@ export const alertMuteSchema = z.object({
 });
 export type AlertMute = z.infer<typeof alertMuteSchema>;
 
+/** A channel's daily summary: at `time` (HH:MM) in `timezone` (IANA name). */
+export const summaryScheduleSchema = z.object({
+  shop: z.string(),
+  platform: z.enum(['slack', 'discord', 'console']),
+  channelId: z.string(),
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+  timezone: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export type SummarySchedule = z.infer<typeof summaryScheduleSchema>;
+
 export const storeDataSchema = z.object({
   version: z.literal(1),
   listings: z.array(listingSchema),
@@ -121,7 +133,8 @@ export const storeDataSchema = z.object({
   processedWebhooks: z.array(z.string()),
   subscriptions: z.array(alertSubscriptionSchema).default([]),
   mutes: z.array(alertMuteSchema).default([]),
+  summaries: z.array(summaryScheduleSchema).default([]),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [] });
+export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [] });

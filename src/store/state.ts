@@ -1,5 +1,5 @@
 import {
-  emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription, type AlertMute,
+  emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription, type AlertMute, type SummarySchedule,
 } from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
@@ -14,7 +14,9 @@ export type StoreOperation =
   | { op: 'webhook'; id: string }
   | { op: 'subscription'; value: AlertSubscription }
   | { op: 'subscription-removed'; shop: string; platform: string; channelId: string }
-  | { op: 'mute'; value: AlertMute };
+  | { op: 'mute'; value: AlertMute }
+  | { op: 'summary'; value: SummarySchedule }
+  | { op: 'summary-removed'; shop: string; platform: string; channelId: string };
 
 const COUNT_OF = { ready: 'ready', warnings: 'warnings', blocked: 'blocked' } as const satisfies Record<Verdict, keyof AuditRun['counts']>;
 const LISTING_STATES: readonly ListingState[] = ['pending', 'submitting', 'in_review', 'live', 'rejected', 'error', 'deactivated'];
@@ -37,6 +39,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   const webhookIds = new Set<string>();
   const subscriptions = new Map<string, AlertSubscription>();
   const mutes = new Map<string, AlertMute>();
+  const summaries = new Map<string, SummarySchedule>();
 
   function assertSkusFree(listing: Listing): void {
     const id = key(listing.shop, listing.handle);
@@ -106,6 +109,12 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       case 'mute':
         mutes.set(key(operation.value.shop, operation.value.handle), operation.value);
         break;
+      case 'summary':
+        summaries.set(key(operation.value.shop, `${operation.value.platform}:${operation.value.channelId}`), operation.value);
+        break;
+      case 'summary-removed':
+        summaries.delete(key(operation.shop, `${operation.platform}:${operation.channelId}`));
+        break;
     }
   }
 
@@ -116,6 +125,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   initial.processedWebhooks.forEach((id) => apply({ op: 'webhook', id }));
   initial.subscriptions.forEach((value) => apply({ op: 'subscription', value }));
   initial.mutes.forEach((value) => apply({ op: 'mute', value }));
+  initial.summaries.forEach((value) => apply({ op: 'summary', value }));
 
   return {
     apply,
@@ -153,8 +163,11 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       subscriptions: [...subscriptions.values()],
       // A mute that has run out has no effect; it is dropped when the snapshot is written.
       mutes: [...mutes.values()].filter((mute) => Date.parse(mute.until) > Date.now()),
+      summaries: [...summaries.values()],
     }),
     mute: (shop: string, handle: string) => mutes.get(key(shop, handle)),
+    summaries: (shop: string) => [...summaries.values()].filter((schedule) => schedule.shop === shop),
+    summary: (shop: string, platform: string, channelId: string) => summaries.get(key(shop, `${platform}:${channelId}`)),
     subscriptions: (shop: string) => [...subscriptions.values()].filter((subscription) => subscription.shop === shop),
     subscription: (shop: string, platform: string, channelId: string) => subscriptions.get(key(shop, `${platform}:${channelId}`)),
   };

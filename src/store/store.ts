@@ -1,6 +1,6 @@
-import type { AlertMute, AlertSubscription, AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict } from './schema.js';
+import type { AlertMute, AlertSubscription, AuditRun, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict } from './schema.js';
 
-export type { AlertMute, AlertSubscription, AuditRun, CategoryMapping, Listing, ListingState, MigrationJob, Verdict };
+export type { AlertMute, AlertSubscription, AuditRun, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict };
 
 /**
  * Where shopshift keeps its state. The embedded implementation is lowdb with a journal; another engine
@@ -45,6 +45,12 @@ export interface Store {
     mute(mute: AlertMute): Promise<void>;
     /** The product's mute, if one is still in force at `now`. */
     mutedUntil(shop: string, handle: string, now: number): Promise<string | null>;
+  };
+  summaries: {
+    /** Replaces the channel's daily summary schedule (one per channel and shop). */
+    set(schedule: SummarySchedule): Promise<void>;
+    remove(shop: string, platform: string, channelId: string): Promise<boolean>;
+    list(shop: string): Promise<SummarySchedule[]>;
   };
   webhooks: {
     /** Records a delivery id; false when it was processed before (a duplicate). */

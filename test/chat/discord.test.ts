@@ -106,7 +106,7 @@ describe('the Discord bot, with discord.js against a local Discord', () => {
       expect(puts[0]?.authorization).toBe(`Bot ${sim.token}`);
       const [shop] = sim.registered(sim.guildId);
       expect(shop).toMatchObject({ name: 'shop', type: 1 });
-      expect((shop?.options as { name: string }[]).map((option) => option.name)).toEqual(['audit', 'migration', 'failures', 'map', 'alerts', 'help']);
+      expect((shop?.options as { name: string }[]).map((option) => option.name)).toEqual(['audit', 'migration', 'failures', 'map', 'alerts', 'summary', 'help']);
     });
 
     it('PUTs again when a definition changes, and registers globally when no guild is set', async () => {

@@ -107,3 +107,28 @@ describe('/shop help', () => {
     expect(text).toContain('Examples: /shop migration status');
   });
 });
+
+describe('/shop summary', () => {
+  it('posts the summary now: migration progress, new failures by reason, the last audit', async () => {
+    const { run, store } = await chatHarness();
+    await run('audit');
+    await store.listings.put(makeListing({ shop: 'default', handle: 'a', sellerSkus: ['A'], state: 'rejected', reasons: ['watermark'], updatedAt: new Date().toISOString() }));
+    const text = renderText((await run('summary now')).parts);
+    expect(text).toMatch(/^DAILY SUMMARY, \d{4}-\d\d-\d\d\nMigration \S+ 33% \(1\/3\)\nLive: 0\nIn review: 0\nRejected: 1\nFailed: 0\nNew failures \(24 h\): 1\nLast audit: 3 ready of 10, /);
+    expect(text).toContain('watermark');
+  });
+
+  it('schedules the channel’s daily summary in a time zone, and turns it off', async () => {
+    const { run, store } = await chatHarness();
+    expect(renderText((await run('summary schedule 9:30 America/New_York')).parts)).toBe('This channel gets the daily summary at 09:30 (America/New_York), set by ada.');
+    expect(await store.summaries.list('default')).toMatchObject([{ platform: 'console', channelId: 'C1', time: '09:30', timezone: 'America/New_York' }]);
+    expect(renderText((await run('summary off')).parts)).toBe('No more daily summaries in this channel.');
+    expect(await store.summaries.list('default')).toEqual([]);
+  });
+
+  it('names a bad time or time zone', async () => {
+    const { run } = await chatHarness();
+    expect(renderText((await run('summary schedule 25:00 UTC')).parts)).toMatch(/^time: give the time of day as HH:MM/);
+    expect(renderText((await run('summary schedule 09:00 Mars/Olympus')).parts)).toBe('timezone: "Mars/Olympus" is not a time zone; use a name such as Europe/London or America/New_York.');
+  });
+});

@@ -130,6 +130,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.close();
     });
 
+    it('keeps one daily summary schedule per channel and shop, and removes it', async () => {
+      const store = await open();
+      const schedule = { shop: 'shop-1', platform: 'slack' as const, channelId: 'C1', time: '09:00', timezone: 'UTC', createdBy: 'ada', createdAt: 'now' };
+      await store.summaries.set(schedule);
+      await store.summaries.set({ ...schedule, time: '10:30' });
+      expect((await store.summaries.list('shop-1')).map((s) => s.time)).toEqual(['10:30']);
+      expect(await store.summaries.remove('shop-1', 'slack', 'C1')).toBe(true);
+      expect(await store.summaries.remove('shop-1', 'slack', 'C1')).toBe(false);
+      await store.close();
+    });
+
     it('tells a duplicate webhook delivery apart from a new one', async () => {
       const store = await open();
       expect(await store.webhooks.markProcessed('n-1')).toBe(true);
