@@ -23,15 +23,17 @@ const KIND_NAMES: Record<AlertKind, string> = {
 export default defineCommand({
   name: 'alerts',
   description: 'Which alerts this channel receives',
-  examples: ['list', 'subscribe', 'subscribe sync_failure,listing_rejected', 'unsubscribe', 'mute mug-10 24h'],
+  examples: ['list', 'subscribe', 'subscribe sync_failure,listing_rejected', 'subscribe listing_rejected reason:watermark', 'subscribe severity:high', 'unsubscribe', 'mute mug-10 24h'],
   options: {
     action: opt.choice(['list', 'subscribe', 'unsubscribe', 'mute'], 'What to do', { required: true }),
     target: opt.string(`subscribe: kinds, comma-separated (${ALERT_KINDS.join(', ')}; default all); mute: the product handle`, { maxLength: 255 }),
     duration: opt.string('mute: for how long, e.g. 30m, 24h, 7d', { maxLength: 10 }),
+    reason: opt.string('subscribe: only alerts whose reason contains this text', { maxLength: 100 }),
+    severity: opt.choice(['normal', 'high'], 'subscribe: high keeps only sync failures and stopped migrations'),
   },
   positional: ['action', 'target', 'duration'],
   permission: ({ action }) => (action === 'list' ? 'read' : 'manage'),
-  async handler(context, { action, target, duration }) {
+  async handler(context, { action, target, duration, reason, severity }) {
     const { alerts } = context.services;
     const where = { platform: context.user.platform, channelId: context.channelId };
     if (action === 'list') {
@@ -39,7 +41,10 @@ export default defineCommand({
       if (subscriptions.length === 0) return reply([m.text('No channel receives alerts yet: /shop alerts subscribe')]);
       return reply([
         m.heading('Alert subscriptions'),
-        m.table(['platform', 'channel', 'alerts', 'by'], subscriptions.map((s) => [s.platform, s.channelId, s.kinds.join(', '), s.createdBy])),
+        m.table(
+          ['platform', 'channel', 'alerts', 'filter', 'by'],
+          subscriptions.map((s) => [s.platform, s.channelId, s.kinds.join(', '), [s.minSeverity === 'high' ? 'high severity' : '', s.reasonContains ? `reason ~ "${s.reasonContains}"` : ''].filter(Boolean).join(', ') || '–', s.createdBy]),
+        ),
       ]);
     }
     if (action === 'mute') {
@@ -56,7 +61,8 @@ export default defineCommand({
     if (unknown.length > 0 || wanted.length === 0) {
       return reply([m.text(`kinds: ${unknown.length ? `"${unknown.join('", "')}" is not an alert kind` : 'name at least one'}; use ${ALERT_KINDS.join(', ')}.`)], 'ephemeral');
     }
-    await alerts.subscribe({ ...where, kinds: wanted as AlertKind[], by: context.user.name });
-    return reply([m.text(`This channel now receives alerts about ${wanted.map((kind) => KIND_NAMES[kind as AlertKind]).join('; ')}.`)]);
+    await alerts.subscribe({ ...where, kinds: wanted as AlertKind[], reasonContains: reason ?? null, minSeverity: severity ?? 'normal', by: context.user.name });
+    const filters = [severity === 'high' ? 'high severity only' : '', reason ? `reasons containing "${reason}"` : ''].filter(Boolean);
+    return reply([m.text(`This channel now receives alerts about ${wanted.map((kind) => KIND_NAMES[kind as AlertKind]).join('; ')}${filters.length ? ` (${filters.join(', ')})` : ''}.`)]);
   },
 });

@@ -65,7 +65,30 @@ export function alertMessage(event: AlertEvent): Reply {
   }
 }
 
-const wants = (subscription: AlertSubscription, event: AlertEvent) => subscription.shop === event.shop && subscription.kinds.includes(event.kind);
+/** Sync failures and stopped migrations need someone now; the rest can wait for the next look. */
+export const severityOf = (event: AlertEvent): 'normal' | 'high' => (event.kind === 'sync_failure' || event.kind === 'migration_failed' ? 'high' : 'normal');
+
+function reasonsOf(event: AlertEvent): string[] {
+  switch (event.kind) {
+    case 'listing_rejected':
+      return event.reasons;
+    case 'listing_error':
+      return [event.reason];
+    case 'sync_failure':
+      return event.blockers;
+    case 'migration_failed':
+      return [event.note];
+    case 'recovered':
+      return [];
+  }
+}
+
+function wants(subscription: AlertSubscription, event: AlertEvent): boolean {
+  if (subscription.shop !== event.shop || !subscription.kinds.includes(event.kind)) return false;
+  if (subscription.minSeverity === 'high' && severityOf(event) !== 'high') return false;
+  const needle = subscription.reasonContains?.toLowerCase();
+  return !needle || reasonsOf(event).some((reason) => reason.toLowerCase().includes(needle));
+}
 
 /**
  * Sends each alert to the channels subscribed to its kind. A failed post is logged and the other

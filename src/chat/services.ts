@@ -39,7 +39,9 @@ export interface ShopshiftServices {
   };
   alerts: {
     list(): Promise<AlertSubscription[]>;
-    subscribe(input: { platform: AlertSubscription['platform']; channelId: string; kinds: AlertKind[]; by: string }): Promise<void>;
+    subscribe(input: {
+      platform: AlertSubscription['platform']; channelId: string; kinds: AlertKind[]; reasonContains: string | null; minSeverity: 'normal' | 'high'; by: string;
+    }): Promise<void>;
     unsubscribe(where: { platform: AlertSubscription['platform']; channelId: string }): Promise<boolean>;
     mute(input: { handle: string; until: number; by: string }): Promise<void>;
   };
@@ -169,8 +171,8 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
     },
     alerts: {
       list: () => store.alerts.subscriptions(shop),
-      subscribe: ({ platform, channelId, kinds, by }) =>
-        store.alerts.subscribe({ shop, platform, channelId, kinds, createdBy: by, createdAt: new Date(deps.now()).toISOString() }),
+      subscribe: ({ platform, channelId, kinds, reasonContains, minSeverity, by }) =>
+        store.alerts.subscribe({ shop, platform, channelId, kinds, reasonContains, minSeverity, createdBy: by, createdAt: new Date(deps.now()).toISOString() }),
       unsubscribe: ({ platform, channelId }) => store.alerts.unsubscribe(shop, platform, channelId),
       mute: ({ handle, until, by }) => store.alerts.mute({ shop, handle, until: new Date(until).toISOString(), by }),
     },

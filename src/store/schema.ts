@@ -98,6 +98,10 @@ export const alertSubscriptionSchema = z.object({
   platform: z.enum(['slack', 'discord', 'console']),
   channelId: z.string(),
   kinds: z.array(alertKindSchema).min(1),
+  /** Only alerts whose reasons contain this text (case-insensitive); null for all. */
+  reasonContains: z.string().nullable().default(null),
+  /** 'high' keeps sync failures and stopped migrations only. */
+  minSeverity: z.enum(['normal', 'high']).default('normal'),
   createdBy: z.string(),
   createdAt: z.string(),
 });

@@ -24,8 +24,10 @@ async function setUp() {
       },
     },
   });
-  const subscribe = (platform: 'slack' | 'discord', channelId: string, kinds: ('sync_failure' | 'listing_rejected')[], shop = 'shop-1') =>
-    store.alerts.subscribe({ shop, platform, channelId, kinds, createdBy: 'ada', createdAt: 'now' });
+  const subscribe = (
+    platform: 'slack' | 'discord', channelId: string, kinds: ('sync_failure' | 'listing_rejected' | 'listing_error')[], shop = 'shop-1',
+    filters: { reasonContains?: string; minSeverity?: 'normal' | 'high' } = {},
+  ) => store.alerts.subscribe({ shop, platform, channelId, kinds, reasonContains: filters.reasonContains ?? null, minSeverity: filters.minSeverity ?? 'normal', createdBy: 'ada', createdAt: 'now' });
   return { store, alerts, sent, subscribe, logs };
 }
 
@@ -49,6 +51,21 @@ describe('raising an alert', () => {
     expect(await alerts.raise(syncFailure)).toBe(1);
     expect(sent).toHaveLength(1);
     expect(logs.lines().find((line) => line.msg === 'alert not delivered')).toMatchObject({ platform: 'discord', channelId: 'broken' });
+  });
+});
+
+describe('subscription filters', () => {
+  it('keep only the alerts whose reasons contain the text, and only high severity when asked', async () => {
+    const { alerts, sent, subscribe } = await setUp();
+    await subscribe('slack', 'watermarks', ['listing_rejected'], 'shop-1', { reasonContains: 'WATERMARK' });
+    await subscribe('slack', 'on-call', ['listing_rejected', 'sync_failure'], 'shop-1', { minSeverity: 'high' });
+    await alerts.raise({ kind: 'listing_rejected', shop: 'shop-1', handle: 'a', productId: '1', reasons: ['Main image has a watermark'] });
+    await alerts.raise({ kind: 'listing_rejected', shop: 'shop-1', handle: 'b', productId: '2', reasons: ['Title too short'] });
+    await alerts.raise(syncFailure);
+    expect(sent.map(([, channel, reply]) => `${channel}: ${renderText(reply.parts).split('\n')[0]}`)).toEqual([
+      'watermarks: TIKTOK SHOP REJECTED A',
+      'on-call: SYNC FAILURE: A SHOPIFY CHANGE BLOCKS MUG (LIVE ON TIKTOK SHOP)',
+    ]);
   });
 });
 
@@ -103,7 +120,10 @@ describe('/shop alerts', () => {
     expect(renderText((await run('alerts subscribe sync_failure,listing_rejected')).parts)).toBe(
       'This channel now receives alerts about Shopify changes that block a listed product; listings TikTok review rejected.',
     );
-    expect(renderText((await run('alerts list')).parts)).toContain('console   C1       sync_failure, listing_rejected  ada');
+    expect(renderText((await run('alerts list')).parts)).toContain('console   C1       sync_failure, listing_rejected  –       ada');
+    expect(renderText((await run('alerts subscribe listing_rejected reason:watermark severity:high')).parts)).toBe(
+      'This channel now receives alerts about listings TikTok review rejected (high severity only, reasons containing "watermark").',
+    );
     expect(renderText((await run('alerts unsubscribe')).parts)).toBe('This channel no longer receives alerts.');
   });
 
