@@ -30,10 +30,11 @@ export default defineCommand({
     duration: opt.string('mute: for how long, e.g. 30m, 24h, 7d', { maxLength: 10 }),
     reason: opt.string('subscribe: only alerts whose reason contains this text', { maxLength: 100 }),
     severity: opt.choice(['normal', 'high'], 'subscribe: high keeps only sync failures and stopped migrations'),
+    oncall: opt.string('subscribe: page this Slack user-group id (S…) or Discord role id on sync failures', { maxLength: 30 }),
   },
   positional: ['action', 'target', 'duration'],
   permission: ({ action }) => (action === 'list' ? 'read' : 'manage'),
-  async handler(context, { action, target, duration, reason, severity }) {
+  async handler(context, { action, target, duration, reason, severity, oncall }) {
     const { alerts } = context.services;
     const where = { platform: context.user.platform, channelId: context.channelId };
     if (action === 'list') {
@@ -61,8 +62,10 @@ export default defineCommand({
     if (unknown.length > 0 || wanted.length === 0) {
       return reply([m.text(`kinds: ${unknown.length ? `"${unknown.join('", "')}" is not an alert kind` : 'name at least one'}; use ${ALERT_KINDS.join(', ')}.`)], 'ephemeral');
     }
-    await alerts.subscribe({ ...where, kinds: wanted as AlertKind[], reasonContains: reason ?? null, minSeverity: severity ?? 'normal', by: context.user.name });
-    const filters = [severity === 'high' ? 'high severity only' : '', reason ? `reasons containing "${reason}"` : ''].filter(Boolean);
+    const validOncall = oncall === undefined || (context.user.platform === 'slack' ? /^S[A-Z0-9]+$/.test(oncall) : /^\d{17,20}$/.test(oncall));
+    if (!validOncall) return reply([m.text('oncall: give a Slack user-group id (S…) on Slack, or a Discord role id (digits) on Discord.')], 'ephemeral');
+    await alerts.subscribe({ ...where, kinds: wanted as AlertKind[], reasonContains: reason ?? null, minSeverity: severity ?? 'normal', mention: oncall ?? null, by: context.user.name });
+    const filters = [severity === 'high' ? 'high severity only' : '', reason ? `reasons containing "${reason}"` : '', oncall ? 'paging on-call on sync failures' : ''].filter(Boolean);
     return reply([m.text(`This channel now receives alerts about ${wanted.map((kind) => KIND_NAMES[kind as AlertKind]).join('; ')}${filters.length ? ` (${filters.join(', ')})` : ''}.`)]);
   },
 });

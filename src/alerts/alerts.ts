@@ -110,8 +110,12 @@ export function createAlerts(deps: { store: Store; posters: Partial<Record<Alert
       for (const subscription of subscriptions) {
         const post = deps.posters[subscription.platform];
         if (!post) continue;
+        const message = alertMessage(event);
+        const page = subscription.mention && severityOf(event) === 'high' && subscription.platform !== 'console'
+          ? { mention: { platform: subscription.platform, id: subscription.mention } }
+          : {};
         try {
-          await post(subscription.channelId, alertMessage(event));
+          await post(subscription.channelId, { ...message, ...page });
           sent++;
         } catch (error) {
           deps.log.error({ err: error, kind: event.kind, platform: subscription.platform, channelId: subscription.channelId }, 'alert not delivered');

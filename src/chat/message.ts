@@ -29,6 +29,11 @@ export interface Reply {
   parts: MessagePart[];
   /** Ephemeral replies are seen by the person who asked only; usage errors and refusals are ephemeral. */
   visibility: 'ephemeral' | 'channel';
+  /**
+   * Who to page: a Slack user-group id or a Discord role id, from the channel's settings, never from
+   * catalog text (renderers keep every other mention inert).
+   */
+  mention?: { platform: 'slack' | 'discord'; id: string };
 }
 
 export const m = {

@@ -40,7 +40,8 @@ export interface ShopshiftServices {
   alerts: {
     list(): Promise<AlertSubscription[]>;
     subscribe(input: {
-      platform: AlertSubscription['platform']; channelId: string; kinds: AlertKind[]; reasonContains: string | null; minSeverity: 'normal' | 'high'; by: string;
+      platform: AlertSubscription['platform']; channelId: string; kinds: AlertKind[]; reasonContains: string | null; minSeverity: 'normal' | 'high';
+      mention: string | null; by: string;
     }): Promise<void>;
     unsubscribe(where: { platform: AlertSubscription['platform']; channelId: string }): Promise<boolean>;
     mute(input: { handle: string; until: number; by: string }): Promise<void>;
@@ -171,8 +172,8 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
     },
     alerts: {
       list: () => store.alerts.subscriptions(shop),
-      subscribe: ({ platform, channelId, kinds, reasonContains, minSeverity, by }) =>
-        store.alerts.subscribe({ shop, platform, channelId, kinds, reasonContains, minSeverity, createdBy: by, createdAt: new Date(deps.now()).toISOString() }),
+      subscribe: ({ platform, channelId, kinds, reasonContains, minSeverity, mention, by }) =>
+        store.alerts.subscribe({ shop, platform, channelId, kinds, reasonContains, minSeverity, mention, createdBy: by, createdAt: new Date(deps.now()).toISOString() }),
       unsubscribe: ({ platform, channelId }) => store.alerts.unsubscribe(shop, platform, channelId),
       mute: ({ handle, until, by }) => store.alerts.mute({ shop, handle, until: new Date(until).toISOString(), by }),
     },

@@ -102,6 +102,8 @@ export const alertSubscriptionSchema = z.object({
   reasonContains: z.string().nullable().default(null),
   /** 'high' keeps sync failures and stopped migrations only. */
   minSeverity: z.enum(['normal', 'high']).default('normal'),
+  /** Paged on high-severity alerts: a Slack user-group id (S…) or a Discord role id. */
+  mention: z.string().nullable().default(null),
   createdBy: z.string(),
   createdAt: z.string(),
 });

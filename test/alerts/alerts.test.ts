@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alertForStatusChange, alertMessage, createAlerts } from '../../src/alerts/alerts.js';
 import { renderText, type Reply } from '../../src/chat/message.js';
+import { renderSlack } from '../../src/chat/slack/render.js';
+import { renderDiscord } from '../../src/chat/discord/render.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 import { makeListing } from '../store/contract.js';
 import { captureLogs } from '../support/log-capture.js';
@@ -26,8 +28,11 @@ async function setUp() {
   });
   const subscribe = (
     platform: 'slack' | 'discord', channelId: string, kinds: ('sync_failure' | 'listing_rejected' | 'listing_error')[], shop = 'shop-1',
-    filters: { reasonContains?: string; minSeverity?: 'normal' | 'high' } = {},
-  ) => store.alerts.subscribe({ shop, platform, channelId, kinds, reasonContains: filters.reasonContains ?? null, minSeverity: filters.minSeverity ?? 'normal', createdBy: 'ada', createdAt: 'now' });
+    filters: { reasonContains?: string; minSeverity?: 'normal' | 'high'; mention?: string } = {},
+  ) => store.alerts.subscribe({
+    shop, platform, channelId, kinds, reasonContains: filters.reasonContains ?? null, minSeverity: filters.minSeverity ?? 'normal',
+    mention: filters.mention ?? null, createdBy: 'ada', createdAt: 'now',
+  });
   return { store, alerts, sent, subscribe, logs };
 }
 
@@ -66,6 +71,32 @@ describe('subscription filters', () => {
       'watermarks: TIKTOK SHOP REJECTED A',
       'on-call: SYNC FAILURE: A SHOPIFY CHANGE BLOCKS MUG (LIVE ON TIKTOK SHOP)',
     ]);
+  });
+});
+
+describe('the on-call mention', () => {
+  it('pages the channel’s on-call group on a sync failure, and not on an ordinary rejection', async () => {
+    const { alerts, sent, subscribe } = await setUp();
+    await subscribe('slack', 'C1', ['sync_failure', 'listing_rejected'], 'shop-1', { mention: 'S0ONCALL' });
+    await alerts.raise(syncFailure);
+    await alerts.raise({ kind: 'listing_rejected', shop: 'shop-1', handle: 'a', productId: '1', reasons: ['watermark'] });
+    expect(sent.map(([, , reply]) => reply.mention ?? null)).toEqual([{ platform: 'slack', id: 'S0ONCALL' }, null]);
+  });
+});
+
+describe('rendering the on-call mention', () => {
+  const alert = alertMessage(syncFailure);
+  it('writes the Slack user group raw, ahead of the alert, while catalog text stays escaped', () => {
+    const message = renderSlack({ ...alert, mention: { platform: 'slack', id: 'S0ONCALL' } });
+    expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '<!subteam^S0ONCALL>' } });
+    expect(message.text.startsWith('<!subteam^S0ONCALL> ')).toBe(true);
+    expect(renderSlack({ ...alert, mention: { platform: 'slack', id: '<!channel>' } }).blocks[0]).not.toMatchObject({ text: { text: '<!channel>' } });
+  });
+  it('lets Discord ping exactly the on-call role', () => {
+    const message = renderDiscord({ ...alert, mention: { platform: 'discord', id: '1234567890123456789' } });
+    expect(message.content.startsWith('<@&1234567890123456789>')).toBe(true);
+    expect(message.mentionRoles).toEqual(['1234567890123456789']);
+    expect(renderDiscord(alert).mentionRoles).toEqual([]);
   });
 });
 

@@ -108,7 +108,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     it('keeps one alert subscription per channel and shop, and removes it', async () => {
       const store = await open();
-      const subscription = { shop: 'shop-1', platform: 'slack' as const, channelId: 'C1', kinds: ['sync_failure' as const], reasonContains: null, minSeverity: 'normal' as const, createdBy: 'U1', createdAt: 'now' };
+      const subscription = { shop: 'shop-1', platform: 'slack' as const, channelId: 'C1', kinds: ['sync_failure' as const], reasonContains: null, minSeverity: 'normal' as const, mention: null, createdBy: 'U1', createdAt: 'now' };
       await store.alerts.subscribe(subscription);
       await store.alerts.subscribe({ ...subscription, kinds: ['sync_failure', 'listing_rejected'] });
       await store.alerts.subscribe({ ...subscription, platform: 'discord', channelId: '1234567890123456789' });

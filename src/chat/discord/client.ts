@@ -58,7 +58,7 @@ function payload(message: DiscordMessage) {
     embeds: message.embeds,
     components: message.components,
     files: message.files.map((file) => new AttachmentBuilder(file.data, { name: file.name })),
-    allowedMentions: NO_MENTIONS,
+    allowedMentions: message.mentionRoles.length ? { parse: [], roles: message.mentionRoles } : NO_MENTIONS,
   };
 }
 

@@ -47,6 +47,8 @@ export interface DiscordMessage {
   files: DiscordFile[];
   /** 64 (EPHEMERAL) for a reply only the asker sees; Discord honours it on the first response and follow-ups. */
   flags: number;
+  /** The one role this message may ping (the configured on-call role); every other mention stays inert. */
+  mentionRoles: string[];
 }
 
 export interface RenderOptions {
@@ -277,5 +279,7 @@ export function renderDiscord(reply: Reply, options: RenderOptions = {}): Discor
   const components = buttonRows(buttons);
   // Discord refuses an empty message.
   if (!content && embeds.length === 0 && files.length === 0 && components.length === 0) content = 'Done.';
-  return { content, embeds, components, files, flags: reply.visibility === 'ephemeral' ? MessageFlags.Ephemeral : 0 };
+  const role = reply.mention?.platform === 'discord' && /^\d{17,20}$/.test(reply.mention.id) ? reply.mention.id : null;
+  if (role) content = `<@&${role}> ${content}`.trimEnd();
+  return { content, embeds, components, files, flags: reply.visibility === 'ephemeral' ? MessageFlags.Ephemeral : 0, mentionRoles: role ? [role] : [] };
 }

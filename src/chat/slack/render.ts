@@ -131,8 +131,11 @@ function withinBlockLimit(blocks: SlackBlock[]): SlackBlock[] {
 }
 
 /** A platform-neutral reply as a Slack message within Block Kit's limits; files come back apart for upload. */
-export function renderSlack(reply: Pick<Reply, 'parts'>): SlackMessage {
+export function renderSlack(reply: Pick<Reply, 'parts' | 'mention'>): SlackMessage {
   const blocks: SlackBlock[] = [];
+  // The configured on-call group, written raw: it is a setting, not catalog text.
+  const page = reply.mention?.platform === 'slack' && /^S[A-Z0-9]+$/.test(reply.mention.id) ? `<!subteam^${reply.mention.id}>` : '';
+  if (page) blocks.push(mrkdwnSection(page));
   const files: SlackFile[] = [];
   const hasFile = reply.parts.some((part) => part.kind === 'file');
   let buttons = 0;
@@ -168,5 +171,6 @@ export function renderSlack(reply: Pick<Reply, 'parts'>): SlackMessage {
         break;
     }
   }
-  return { text: clipEscaped(escapeMrkdwn(renderText(reply.parts)), SLACK_LIMITS.fallbackText), blocks: withinBlockLimit(blocks), files };
+  const text = clipEscaped(escapeMrkdwn(renderText(reply.parts)), SLACK_LIMITS.fallbackText);
+  return { text: page ? `${page} ${text}` : text, blocks: withinBlockLimit(blocks), files };
 }
