@@ -136,6 +136,12 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
     if (++linesSinceCompaction >= compactEvery) void compact();
   }
 
+  /** Records the operation only when it changes something; tells whether it did. */
+  function recordIf(changes: boolean, operation: StoreOperation): boolean {
+    if (changes) record(operation);
+    return changes;
+  }
+
   return {
     listings: {
       get: async (shop, handle) => state.listing(shop, handle),
@@ -148,20 +154,12 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
     audits: {
       save: async (run) => record({ op: 'audit', value: run }),
       latest: async (shop) => state.latestAudit(shop),
-      async setVerdict(shop, handle, verdict) {
-        if (!state.latestAudit(shop)) return false;
-        record({ op: 'audit-verdict', shop, handle, verdict });
-        return true;
-      },
+      setVerdict: async (shop, handle, verdict) => recordIf(state.latestAudit(shop) !== undefined, { op: 'audit-verdict', shop, handle, verdict }),
     },
     mappings: {
       list: async (shop) => state.mappings(shop),
       set: async (mapping) => record({ op: 'mapping', value: mapping }),
-      async remove(shop, key) {
-        if (!state.hasMapping(shop, key)) return false;
-        record({ op: 'mapping-removed', shop, key });
-        return true;
-      },
+      remove: async (shop, key) => recordIf(state.hasMapping(shop, key), { op: 'mapping-removed', shop, key }),
     },
     jobs: {
       get: async (id) => state.job(id),
@@ -170,11 +168,8 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
     },
     alerts: {
       subscribe: async (subscription) => record({ op: 'subscription', value: subscription }),
-      async unsubscribe(shop, platform, channelId) {
-        if (!state.subscription(shop, platform, channelId)) return false;
-        record({ op: 'subscription-removed', shop, platform, channelId });
-        return true;
-      },
+      unsubscribe: async (shop, platform, channelId) =>
+        recordIf(state.subscription(shop, platform, channelId) !== undefined, { op: 'subscription-removed', shop, platform, channelId }),
       subscriptions: async (shop) => state.subscriptions(shop),
       mute: async (mute) => record({ op: 'mute', value: mute }),
       async mutedUntil(shop, handle, now) {
@@ -184,19 +179,12 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
     },
     summaries: {
       set: async (schedule) => record({ op: 'summary', value: schedule }),
-      async remove(shop, platform, channelId) {
-        if (!state.summary(shop, platform, channelId)) return false;
-        record({ op: 'summary-removed', shop, platform, channelId });
-        return true;
-      },
+      remove: async (shop, platform, channelId) =>
+        recordIf(state.summary(shop, platform, channelId) !== undefined, { op: 'summary-removed', shop, platform, channelId }),
       list: async (shop) => state.summaries(shop),
     },
     webhooks: {
-      async markProcessed(id) {
-        if (state.hasWebhook(id)) return false;
-        record({ op: 'webhook', id });
-        return true;
-      },
+      markProcessed: async (id) => recordIf(!state.hasWebhook(id), { op: 'webhook', id }),
     },
     flush: () => compact(),
     async close() {
