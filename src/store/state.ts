@@ -24,6 +24,8 @@ const AUDITS_KEPT_PER_SHOP = 5;
 export const WEBHOOK_IDS_KEPT = 10_000;
 
 const key = (shop: string, part: string) => `${shop}\u0000${part}`;
+/** Subscriptions and summary schedules are one per channel of a platform, per shop. */
+const channelKey = (shop: string, platform: string, channelId: string) => key(shop, `${platform}:${channelId}`);
 
 /**
  * The store's data in memory with the indexes its queries need. Operations are idempotent (a put
@@ -101,19 +103,19 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
         if (webhookIds.size > WEBHOOK_IDS_KEPT) webhookIds.delete(webhookIds.values().next().value!);
         break;
       case 'subscription':
-        subscriptions.set(key(operation.value.shop, `${operation.value.platform}:${operation.value.channelId}`), operation.value);
+        subscriptions.set(channelKey(operation.value.shop, operation.value.platform, operation.value.channelId), operation.value);
         break;
       case 'subscription-removed':
-        subscriptions.delete(key(operation.shop, `${operation.platform}:${operation.channelId}`));
+        subscriptions.delete(channelKey(operation.shop, operation.platform, operation.channelId));
         break;
       case 'mute':
         mutes.set(key(operation.value.shop, operation.value.handle), operation.value);
         break;
       case 'summary':
-        summaries.set(key(operation.value.shop, `${operation.value.platform}:${operation.value.channelId}`), operation.value);
+        summaries.set(channelKey(operation.value.shop, operation.value.platform, operation.value.channelId), operation.value);
         break;
       case 'summary-removed':
-        summaries.delete(key(operation.shop, `${operation.platform}:${operation.channelId}`));
+        summaries.delete(channelKey(operation.shop, operation.platform, operation.channelId));
         break;
     }
   }
@@ -167,9 +169,9 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
     }),
     mute: (shop: string, handle: string) => mutes.get(key(shop, handle)),
     summaries: (shop: string) => [...summaries.values()].filter((schedule) => schedule.shop === shop),
-    summary: (shop: string, platform: string, channelId: string) => summaries.get(key(shop, `${platform}:${channelId}`)),
+    summary: (shop: string, platform: string, channelId: string) => summaries.get(channelKey(shop, platform, channelId)),
     subscriptions: (shop: string) => [...subscriptions.values()].filter((subscription) => subscription.shop === shop),
-    subscription: (shop: string, platform: string, channelId: string) => subscriptions.get(key(shop, `${platform}:${channelId}`)),
+    subscription: (shop: string, platform: string, channelId: string) => subscriptions.get(channelKey(shop, platform, channelId)),
   };
 }
 

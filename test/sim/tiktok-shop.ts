@@ -1027,14 +1027,7 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
 
   // ----- webhooks ---------------------------------------------------------------------------------------------
 
-  interface Outgoing {
-    notificationId: string;
-    type: number;
-    shopId: string;
-    productId: string;
-    body: string;
-    signature: string;
-  }
+  type Outgoing = Pick<SimWebhookDelivery, 'notificationId' | 'type' | 'shopId' | 'productId' | 'body' | 'signature'>;
 
   function emitWebhook(type: number, shop: SimShop, productId: string, data: Json): void {
     if (!webhookUrl) return;
