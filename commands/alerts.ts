@@ -25,15 +25,16 @@ export default defineCommand({
   description: 'Which alerts this channel receives',
   examples: ['list', 'subscribe', 'subscribe sync_failure,listing_rejected', 'subscribe listing_rejected reason:watermark', 'subscribe severity:high', 'unsubscribe', 'mute mug-10 24h'],
   options: {
-    action: opt.choice(['list', 'subscribe', 'unsubscribe', 'mute'], 'What to do', { required: true }),
-    target: opt.string(`subscribe: kinds, comma-separated (${ALERT_KINDS.join(', ')}; default all); mute: the product handle`, { maxLength: 255 }),
+    action: opt.choice(['list', 'subscribe', 'unsubscribe', 'mute', 'ack'], 'What to do', { required: true }),
+    target: opt.string(`subscribe: kinds, comma-separated (${ALERT_KINDS.join(', ')}; default all); mute: the product handle; ack: the alert (its button)`, { maxLength: 255 }),
     duration: opt.string('mute: for how long, e.g. 30m, 24h, 7d', { maxLength: 10 }),
     reason: opt.string('subscribe: only alerts whose reason contains this text', { maxLength: 100 }),
     severity: opt.choice(['normal', 'high'], 'subscribe: high keeps only sync failures and stopped migrations'),
     oncall: opt.string('subscribe: page this Slack user-group id (S…) or Discord role id on sync failures', { maxLength: 30 }),
   },
   positional: ['action', 'target', 'duration'],
-  permission: ({ action }) => (action === 'list' ? 'read' : 'manage'),
+  // Anyone who sees an alert may acknowledge it; changing what the channel receives is for managers.
+  permission: ({ action }) => (action === 'list' || action === 'ack' ? 'read' : 'manage'),
   async handler(context, { action, target, duration, reason, severity, oncall }) {
     const { alerts } = context.services;
     const where = { platform: context.user.platform, channelId: context.channelId };
@@ -53,6 +54,11 @@ export default defineCommand({
       if (!target || until === null) return reply([m.text('Name the product and how long: /shop alerts mute mug-10 24h (m, h or d).')], 'ephemeral');
       await alerts.mute({ handle: target, until, by: context.user.name });
       return reply([m.text(`Alerts about ${target} are muted until ${new Date(until).toISOString().replace('T', ' ').slice(0, 16)} UTC (by ${context.user.name}).`)]);
+    }
+    if (action === 'ack') {
+      if (!target) return reply([m.text('ack: press the Acknowledge button of an alert.')], 'ephemeral');
+      const count = await alerts.acknowledge(target, context.user.name);
+      return reply([m.text(count ? `Acknowledged ${count === 1 ? 'the alert' : `${count} alerts`}: no more reminders. The message shows who.` : 'Nothing to acknowledge: that alert was acknowledged already or has recovered.')], 'ephemeral');
     }
     if (action === 'unsubscribe') {
       return reply([m.text((await alerts.unsubscribe(where)) ? 'This channel no longer receives alerts.' : 'This channel had no alerts to stop.')]);

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createCommands } from '../commands/index.js';
-import { alertForStatusChange, createAlerts, type AlertEvent } from './alerts/alerts.js';
+import { alertForStatusChange, createAlerts, type AlertEvent, type ChannelPoster } from './alerts/alerts.js';
+import { createOutbox, type ChannelDelivery, type Platform } from './alerts/outbox.js';
 import { createDiscordBot } from './chat/discord/client.js';
 import { createServices } from './chat/services.js';
 import { createSlackApp, type SlackRoute } from './chat/slack/app.js';
@@ -53,6 +54,7 @@ async function botRoutes(config: Config, store: Store, log: Logger, raise: (even
         headers,
       );
       if (answer.syncFailure) void raise({ kind: 'sync_failure', shop, ...answer.syncFailure });
+      if (answer.syncRecovered) void raise({ kind: 'recovered', shop, handle: answer.syncRecovered, of: ['sync_failure'] });
       return { status: answer.status, body: answer.body };
     };
   }
@@ -104,12 +106,21 @@ export interface RunningBot {
 export async function startBot(config: Config, store: Store, log: Logger): Promise<RunningBot> {
   const root = config.SHOP_COMMAND;
   const commands = createCommands(root);
-  // Alerts go out through the adapters, which need the services first: bound once they are up.
-  const posters: Parameters<typeof createAlerts>[0]['posters'] = {};
-  const alerts = createAlerts({ store, posters, log });
+  const shop = shopKeyOf(config);
+  // Messages go out through the adapters, which need the services first: their deliveries are bound once they are up.
+  const deliveries: Partial<Record<Platform, ChannelDelivery>> = {};
+  const outbox = createOutbox({
+    store, deliveries, log,
+    settings: { pacingMs: { slack: config.SLACK_CHANNEL_PACING_MS, discord: config.DISCORD_CHANNEL_PACING_MS }, maxAttempts: config.OUTBOX_MAX_ATTEMPTS },
+  });
+  const alerts = createAlerts({ store, outbox, log, shops: [shop], settings: { groupWindowMs: config.ALERT_GROUP_WINDOW_MS, remindEveryMs: config.ALERT_REMIND_EVERY_MS } });
   const raise = (event: AlertEvent) => alerts.raise(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
-  const summaries = createSummaryScheduler({ store, shop: shopKeyOf(config), posters, log, now: () => Date.now() });
-  const services = createServices({ config, store, log, now: () => Date.now(), raise, onSummariesChanged: () => summaries.reload() });
+  const posterFor = (platform: Platform): ChannelPoster => async (channelId, reply) => void (await outbox.send({ platform, channelId, reply }));
+  const posters = { slack: posterFor('slack'), discord: posterFor('discord') };
+  const summaries = createSummaryScheduler({ store, shop, posters, log, now: () => Date.now() });
+  const services = createServices({
+    config, store, log, now: () => Date.now(), raise, acknowledge: (messageId, by) => alerts.acknowledge(messageId, by), onSummariesChanged: () => summaries.reload(),
+  });
   const routes = await botRoutes(config, store, log, raise);
   const stops: (() => Promise<void>)[] = [];
 
@@ -118,7 +129,7 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
   if (config.SLACK_BOT_TOKEN) {
     const slack = createSlackApp({ settings: config, commands, root, services, log, now: () => Date.now(), routes: slackOverHttp ? asSlackRoutes(routes, log) : [] });
     await slack.start();
-    posters.slack = slack.postToChannel;
+    deliveries.slack = slack.delivery;
     port = slack.port();
     stops.push(() => slack.stop());
     log.info({ mode: slackOverHttp ? 'http' : 'socket', port: slack.port() }, 'slack connected');
@@ -133,13 +144,17 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
   if (config.DISCORD_TOKEN) {
     const discord = createDiscordBot({ settings: config, commands, root, services, log, now: () => Date.now() });
     await discord.start();
-    posters.discord = discord.postToChannel;
+    deliveries.discord = discord.delivery;
     stops.push(() => discord.stop());
     log.info('discord connected');
   }
 
   await summaries.reload();
-  stops.unshift(() => summaries.stop());
+  // What a restart left queued goes out now; pending alerts are grouped and sent on the timer.
+  void outbox.wake();
+  alerts.start();
+  // Stopped in reverse: schedules first, then alerts and the outbox, the adapters last.
+  stops.push(() => outbox.stop(), () => alerts.stop(), () => summaries.stop());
   return {
     port,
     async stop() {

@@ -95,6 +95,13 @@ export const configSchema = z.object({
   SHOPIFY_WEBHOOK_SECRET: optionalText,
   SHOPIFY_PAGE_SIZE: z.coerce.number().int().min(1).max(250).default(50),
   SHOPIFY_BULK_THRESHOLD: z.coerce.number().int().nonnegative().default(2000),
+
+  ALERT_GROUP_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  ALERT_REMIND_EVERY_MS: z.coerce.number().int().min(0).default(4 * 3_600_000),
+  SLACK_CHANNEL_PACING_MS: z.coerce.number().int().min(0).max(60_000).default(1_100),
+  DISCORD_CHANNEL_PACING_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  RECONCILE_CRON: z.string().trim().default('*/15 * * * *'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,141 +1,271 @@
-import { encodeAction, m, reply, type Button, type MessagePart, type Reply } from '../chat/message.js';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { AlertKind, AlertSubscription } from '../store/schema.js';
-import type { Listing, Store } from '../store/store.js';
+import type { AlertSubscription, ChannelRef, Incident, Listing, OutboxMessage, Store } from '../store/store.js';
+import { fingerprintOf, headlineOf, reasonsOf, severityOf, subjectOf, wants, type AlertEvent, type AlertKind, type FailureEvent } from './events.js';
+import { alertMessage, csvMessage, recoveryMessage, reminderMessage } from './messages.js';
+import { newOutboxId, outboxMessage, type Outbox } from './outbox.js';
 
-export type { AlertKind };
+export { ALERT_KINDS, type AlertEvent, type AlertKind } from './events.js';
+export type { ChannelPoster } from './outbox.js';
 
-/** Something a channel may want to hear about. */
-export type AlertEvent =
-  | { kind: 'listing_rejected'; shop: string; handle: string; productId: string; reasons: string[] }
-  | { kind: 'listing_error'; shop: string; handle: string; reason: string }
-  | { kind: 'sync_failure'; shop: string; handle: string; listingState: string; blockers: string[] }
-  | { kind: 'migration_failed'; shop: string; jobId: string; note: string }
-  | { kind: 'recovered'; shop: string; handle: string };
-
-export const ALERT_KINDS: readonly AlertKind[] = ['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed', 'recovered'];
-
-/** Posts a reply in a channel of a platform; each adapter provides one. */
-export type ChannelPoster = (channelId: string, reply: Reply) => Promise<void>;
-
-const MUTE_FOR = '24h';
-
-/** The "Mute 24h" button, left out for a handle too long for Discord's 100-character button id. */
-function muteButton(handle: string): Button[] {
-  const button: Button = { label: `Mute ${MUTE_FOR}`, action: { command: 'alerts', args: { action: 'mute', target: handle, duration: MUTE_FOR } } };
-  try {
-    encodeAction(button.action);
-    return [button];
-  } catch {
-    return [];
-  }
+export interface AlertSettings {
+  /** Failures arriving within this time of a channel's first pending one share one message. */
+  groupWindowMs: number;
+  /** Reminder in the alert's thread while it is open and unacknowledged; 0 for none. */
+  remindEveryMs: number;
 }
 
-const muteRow = (handle: string): MessagePart[] => {
-  const buttons = muteButton(handle);
-  return buttons.length ? [m.buttons(...buttons)] : [];
-};
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = { groupWindowMs: 30_000, remindEveryMs: 4 * 3_600_000 };
 
-/** The alert as a chat message, with the buttons that act on it. */
-export function alertMessage(event: AlertEvent): Reply {
-  switch (event.kind) {
-    case 'listing_rejected':
-      return reply([
-        m.heading(`TikTok Shop rejected ${event.handle}`),
-        m.text(event.reasons.length ? event.reasons.map((reason) => `• ${reason}`).join('\n') : 'TikTok gave no reason.'),
-        m.text('Fix it in Shopify, then edit the listing on TikTok Shop.'),
-        ...muteRow(event.handle),
-      ]);
-    case 'listing_error':
-      return reply([
-        m.heading(`${event.handle} could not be listed`),
-        m.text(event.reason),
-        m.buttons({ label: 'Retry', action: { command: 'failures', args: { retry: event.handle } }, style: 'primary' }, ...muteButton(event.handle)),
-      ]);
-    case 'sync_failure':
-      return reply([
-        m.heading(`Sync failure: a Shopify change blocks ${event.handle} (${event.listingState.replace('_', ' ')} on TikTok Shop)`),
-        m.text(`The changed product now breaks: ${event.blockers.join(', ')}. The TikTok listing keeps its last good version until the product is fixed.`),
-        ...muteRow(event.handle),
-      ]);
-    case 'migration_failed':
-      return reply([m.heading('The migration stopped'), m.text(event.note)]);
-    case 'recovered':
-      return reply([m.heading(`${event.handle} is live on TikTok Shop`), m.text('It passed review after an earlier failure.')]);
-  }
-}
+const MAINTENANCE_EVERY_MS = 60_000;
 
-/** Sync failures and stopped migrations need someone now; the rest can wait for the next look. */
-export const severityOf = (event: AlertEvent): 'normal' | 'high' => (event.kind === 'sync_failure' || event.kind === 'migration_failed' ? 'high' : 'normal');
+const iso = (ms: number) => new Date(ms).toISOString();
+const sameChannel = (a: ChannelRef, b: ChannelRef) => a.platform === b.platform && a.channelId === b.channelId;
+const channelKey = (ref: ChannelRef) => `${ref.platform}:${ref.channelId}`;
 
-function reasonsOf(event: AlertEvent): string[] {
-  switch (event.kind) {
-    case 'listing_rejected':
-      return event.reasons;
-    case 'listing_error':
-      return [event.reason];
-    case 'sync_failure':
-      return event.blockers;
-    case 'migration_failed':
-      return [event.note];
-    case 'recovered':
-      return [];
-  }
-}
-
-function wants(subscription: AlertSubscription, event: AlertEvent): boolean {
-  if (subscription.shop !== event.shop || !subscription.kinds.includes(event.kind)) return false;
-  if (subscription.minSeverity === 'high' && severityOf(event) !== 'high') return false;
-  const needle = subscription.reasonContains?.toLowerCase();
-  return !needle || reasonsOf(event).some((reason) => reason.toLowerCase().includes(needle));
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return groups;
 }
 
 /**
- * Sends each alert to the channels subscribed to its kind. A failed post is logged and the other
- * channels still get theirs; grouping, de-duplication and a persistent outbox are still to come.
+ * Failure alerts in the manner of an alert manager: each failure opens an incident (the same product
+ * failing for the same reason again only counts), incidents are grouped per channel over a short window
+ * into one message (a CSV in its thread lists them all), reminders repeat while nobody acknowledges,
+ * and a recovery is told in the alert's thread while the original message is updated. Every message
+ * goes through the outbox, saved together with the incidents it concerns.
  */
-export function createAlerts(deps: { store: Store; posters: Partial<Record<AlertSubscription['platform'], ChannelPoster>>; log: Logger; now?: () => number }) {
+export function createAlerts(deps: {
+  store: Store;
+  outbox: Pick<Outbox, 'wake'>;
+  log: Logger;
+  now?: () => number;
+  settings?: Partial<AlertSettings>;
+  /** Shops whose pending alerts are looked after at start-up (others are picked up as they raise). */
+  shops?: readonly string[];
+}) {
   const now = deps.now ?? Date.now;
+  const settings = { ...DEFAULT_ALERT_SETTINGS, ...deps.settings };
+  const shops = new Set(deps.shops ?? []);
+  let queue: Promise<unknown> = Promise.resolve();
+  let flushTimer: NodeJS.Timeout | null = null;
+  let maintenanceTimer: NodeJS.Timeout | null = null;
+
+  // One change at a time: two reports of one failure arriving together must still open one incident.
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  function flushSoon(): void {
+    if (flushTimer || maintenanceTimer === null) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = null;
+      void flush().catch((error: unknown) => deps.log.error({ err: error }, 'alert flush failed'));
+    }, settings.groupWindowMs);
+    flushTimer.unref();
+  }
+
+  async function channelsFor(incident: Pick<Incident, 'shop' | 'kind' | 'severity' | 'reasons'>): Promise<ChannelRef[]> {
+    return (await deps.store.alerts.subscriptions(incident.shop))
+      .filter((subscription) => wants(subscription, incident))
+      .map(({ platform, channelId }) => ({ platform, channelId }));
+  }
+
+  async function save(incidents: readonly Incident[], outbox: readonly OutboxMessage[] = []): Promise<void> {
+    await deps.store.saveAlerts({ incidents, outbox });
+    if (outbox.length) void deps.outbox.wake();
+  }
+
+  async function openIncident(event: FailureEvent): Promise<'opened' | 'repeat' | 'held'> {
+    const subject = subjectOf(event);
+    const fingerprint = fingerprintOf(event);
+    const at = iso(now());
+    const same = (await deps.store.incidents.open(event.shop, subject)).find((incident) => incident.fingerprint === fingerprint);
+    if (same) {
+      await save([{ ...same, occurrences: same.occurrences + 1, lastSeenAt: at }]);
+      return 'repeat';
+    }
+    const mutedUntil = event.kind === 'migration_failed' ? null : await deps.store.alerts.mutedUntil(event.shop, subject, now());
+    const base = { shop: event.shop, kind: event.kind, severity: severityOf(event), reasons: reasonsOf(event) };
+    const incident: Incident = {
+      id: `i${randomBytes(6).toString('base64url')}`, ...base, subject, fingerprint, headline: headlineOf(event),
+      openedAt: at, lastSeenAt: at, occurrences: 1, resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null,
+      pending: mutedUntil ? [] : await channelsFor(base), posts: [], notifiedAt: null, heldUntil: mutedUntil, recoveryPending: false,
+    };
+    await save([incident]);
+    if (mutedUntil) deps.log.info({ kind: event.kind, subject, mutedUntil }, 'alert held back: the product is muted');
+    return mutedUntil ? 'held' : 'opened';
+  }
+
+  async function resolve(shop: string, subject: string, kinds?: readonly AlertKind[]): Promise<number> {
+    const open = (await deps.store.incidents.open(shop, subject)).filter((incident) => !kinds || kinds.includes(incident.kind));
+    const at = iso(now());
+    await save(open.map((incident) => ({ ...incident, resolvedAt: at, pending: [], recoveryPending: incident.posts.length > 0 })));
+    return open.length;
+  }
+
+  /** Mutes that ran out release the incidents they held; a new mute holds them longer. */
+  async function releaseHeld(shop: string): Promise<void> {
+    const held = (await deps.store.incidents.open(shop)).filter((incident) => incident.heldUntil !== null && Date.parse(incident.heldUntil) <= now());
+    const released: Incident[] = [];
+    for (const incident of held) {
+      const mutedUntil = await deps.store.alerts.mutedUntil(shop, incident.subject, now());
+      released.push(mutedUntil ? { ...incident, heldUntil: mutedUntil } : { ...incident, heldUntil: null, pending: await channelsFor(incident) });
+    }
+    if (released.length) await save(released);
+  }
+
+  /** One message per channel for the incidents waiting on it, once the channel's window has passed. */
+  async function announce(shop: string, subscriptions: readonly AlertSubscription[]): Promise<number> {
+    const waiting = (await deps.store.incidents.open(shop)).filter((incident) => incident.pending.length > 0);
+    const changed = new Map<string, Incident>();
+    const latest = (incident: Incident) => changed.get(incident.id) ?? incident;
+    const outbox: OutboxMessage[] = [];
+    const channels = groupBy(waiting.flatMap((incident) => incident.pending.map((ref) => ({ ref, incident }))), ({ ref }) => channelKey(ref));
+    for (const entries of channels.values()) {
+      const { ref } = entries[0]!;
+      const firstAt = Math.min(...entries.map(({ incident }) => Date.parse(incident.openedAt)));
+      if (firstAt + settings.groupWindowMs > now()) continue;
+      const subscription = subscriptions.find((candidate) => sameChannel(candidate, ref));
+      const id = newOutboxId();
+      const incidents = entries.map(({ incident }) => incident);
+      for (const incident of incidents) {
+        const current = latest(incident);
+        changed.set(incident.id, {
+          ...current,
+          pending: current.pending.filter((other) => !sameChannel(other, ref)),
+          ...(subscription ? { posts: [...current.posts, id], notifiedAt: iso(now()) } : {}),
+        });
+      }
+      // Unsubscribed since the failure: nothing to post there.
+      if (!subscription) continue;
+      const message = alertMessage(incidents.map(latest), id);
+      const page = subscription.mention && subscription.platform !== 'console' && incidents.some((incident) => incident.severity === 'high')
+        ? { mention: { platform: subscription.platform, id: subscription.mention } }
+        : {};
+      outbox.push(outboxMessage({ ...ref, id, reply: { ...message, ...page } }, now()));
+      if (incidents.length > 1) outbox.push(outboxMessage({ ...ref, mode: 'thread', target: id, reply: csvMessage(incidents, iso(firstAt)) }, now()));
+    }
+    await save([...changed.values()], outbox);
+    return outbox.filter((message) => message.mode === 'post').length;
+  }
+
+  /** A new version of each message that announced one of these incidents, as things stand now. */
+  async function refreshPosts(postIds: Iterable<string>): Promise<OutboxMessage[]> {
+    const updates: OutboxMessage[] = [];
+    for (const postId of new Set(postIds)) {
+      const post = await deps.store.outbox.get(postId);
+      if (!post || post.state === 'failed') continue;
+      const incidents = await deps.store.incidents.postedIn(postId);
+      updates.push(outboxMessage({ platform: post.platform, channelId: post.channelId, mode: 'update', target: postId, reply: alertMessage(incidents, postId) }, now()));
+    }
+    return updates;
+  }
+
+  /** Recoveries told in the threads of the messages that announced them, and those messages updated. */
+  async function tellRecoveries(shop: string, subscriptions: readonly AlertSubscription[]): Promise<void> {
+    const recovered = (await deps.store.incidents.openedSince(shop, 0)).filter((incident) => incident.recoveryPending);
+    if (recovered.length === 0) return;
+    const outbox: OutboxMessage[] = [];
+    for (const [postId, incidents] of groupBy(recovered.flatMap((incident) => incident.posts.map((post) => ({ post, incident }))), ({ post }) => post)) {
+      const post = await deps.store.outbox.get(postId);
+      if (!post || post.state === 'failed') continue;
+      const wantsRecoveries = subscriptions.some((subscription) => sameChannel(subscription, post) && subscription.kinds.includes('recovered'));
+      if (wantsRecoveries) outbox.push(outboxMessage({ platform: post.platform, channelId: post.channelId, mode: 'thread', target: postId, reply: recoveryMessage(incidents.map(({ incident }) => incident)) }, now()));
+    }
+    const done = recovered.map((incident) => ({ ...incident, recoveryPending: false }));
+    await deps.store.saveAlerts({ incidents: done });
+    await save([], [...outbox, ...(await refreshPosts(recovered.flatMap((incident) => incident.posts)))]);
+  }
+
+  async function remind(shop: string): Promise<void> {
+    if (settings.remindEveryMs <= 0) return;
+    const due: Incident[] = [];
+    for (const incident of await deps.store.incidents.open(shop)) {
+      if (incident.acknowledgedBy !== null || incident.posts.length === 0 || incident.notifiedAt === null) continue;
+      if (Date.parse(incident.notifiedAt) + settings.remindEveryMs > now()) continue;
+      if (await deps.store.alerts.mutedUntil(shop, incident.subject, now())) continue;
+      due.push(incident);
+    }
+    const outbox: OutboxMessage[] = [];
+    for (const [postId, entries] of groupBy(due.flatMap((incident) => incident.posts.map((post) => ({ post, incident }))), ({ post }) => post)) {
+      const post = await deps.store.outbox.get(postId);
+      if (!post || post.state === 'failed') continue;
+      const incidents = entries.map(({ incident }) => incident);
+      const openedAt = incidents.map((incident) => incident.openedAt).sort()[0]!;
+      outbox.push(outboxMessage({ platform: post.platform, channelId: post.channelId, mode: 'thread', target: postId, reply: reminderMessage(incidents, openedAt, postId) }, now()));
+    }
+    await save(due.map((incident) => ({ ...incident, notifiedAt: iso(now()) })), outbox);
+  }
+
+  /** Everything that is due: held alerts released, groups announced, recoveries told, reminders sent. */
+  function flush(): Promise<number> {
+    return serial(async () => {
+      let posted = 0;
+      for (const shop of shops) {
+        const subscriptions = await deps.store.alerts.subscriptions(shop);
+        await releaseHeld(shop);
+        posted += await announce(shop, subscriptions);
+        await tellRecoveries(shop, subscriptions);
+        await remind(shop);
+      }
+      // A group whose window has not passed yet needs another look.
+      for (const shop of shops) {
+        if ((await deps.store.incidents.open(shop)).some((incident) => incident.pending.length > 0)) flushSoon();
+      }
+      return posted;
+    });
+  }
+
   return {
-    async raise(event: AlertEvent): Promise<number> {
-      if ('handle' in event) {
-        const mutedUntil = await deps.store.alerts.mutedUntil(event.shop, event.handle, now());
-        if (mutedUntil) {
-          deps.log.info({ kind: event.kind, handle: event.handle, mutedUntil }, 'alert held back: the product is muted');
-          return 0;
-        }
-      }
-      const subscriptions = (await deps.store.alerts.subscriptions(event.shop)).filter((subscription) => wants(subscription, event));
-      let sent = 0;
-      for (const subscription of subscriptions) {
-        const post = deps.posters[subscription.platform];
-        if (!post) continue;
-        const message = alertMessage(event);
-        const page = subscription.mention && severityOf(event) === 'high' && subscription.platform !== 'console'
-          ? { mention: { platform: subscription.platform, id: subscription.mention } }
-          : {};
-        try {
-          await post(subscription.channelId, { ...message, ...page });
-          sent++;
-        } catch (error) {
-          deps.log.error({ err: error, kind: event.kind, platform: subscription.platform, channelId: subscription.channelId }, 'alert not delivered');
-        }
-      }
-      deps.log.info({ kind: event.kind, shop: event.shop, channels: sent }, 'alert raised');
-      return sent;
+    /** Records the event: opens, repeats or resolves incidents. Messages follow at the next flush. */
+    raise(event: AlertEvent): Promise<'opened' | 'repeat' | 'held' | 'resolved' | 'nothing to resolve'> {
+      shops.add(event.shop);
+      return serial(async () => {
+        if (event.kind === 'recovered') return (await resolve(event.shop, event.handle, event.of)) > 0 ? 'resolved' : 'nothing to resolve';
+        return openIncident(event);
+      }).finally(flushSoon);
+    },
+    flush,
+    /** Stops the reminders of the incidents a message announced and updates it everywhere; the number acknowledged. */
+    acknowledge(postId: string, by: string): Promise<number> {
+      return serial(async () => {
+        const open = (await deps.store.incidents.postedIn(postId)).filter((incident) => incident.resolvedAt === null && incident.acknowledgedBy === null);
+        if (open.length === 0) return 0;
+        const at = iso(now());
+        await deps.store.saveAlerts({ incidents: open.map((incident) => ({ ...incident, acknowledgedBy: by, acknowledgedAt: at })) });
+        await save([], await refreshPosts(open.flatMap((incident) => incident.posts)));
+        return open.length;
+      });
+    },
+    /** Flushes on a timer from now on (the group window after a failure, and a periodic look for reminders and mutes). */
+    start(): void {
+      if (maintenanceTimer) return;
+      maintenanceTimer = setInterval(() => void flush().catch((error: unknown) => deps.log.error({ err: error }, 'alert maintenance failed')), MAINTENANCE_EVERY_MS);
+      maintenanceTimer.unref();
+      flushSoon();
+    },
+    async stop(): Promise<void> {
+      if (maintenanceTimer) clearInterval(maintenanceTimer);
+      if (flushTimer) clearTimeout(flushTimer);
+      maintenanceTimer = flushTimer = null;
+      await queue;
     },
   };
 }
 
 export type Alerts = ReturnType<typeof createAlerts>;
 
-/** The alert a listing's change of state calls for, if any: a rejection, or a recovery after a failure. */
+/** The alert a listing's change of state calls for, if any: a rejection, or a recovery once it is live. */
 export function alertForStatusChange(change: { before: Listing; after: Listing }): AlertEvent | null {
   const { before, after } = change;
   if (after.state === before.state) return null;
   if (after.state === 'rejected') {
     return { kind: 'listing_rejected', shop: after.shop, handle: after.handle, productId: after.tiktokProductId ?? '', reasons: after.reasons };
   }
-  if (after.state === 'live' && (before.state === 'rejected' || before.state === 'error')) return { kind: 'recovered', shop: after.shop, handle: after.handle };
+  if (after.state === 'live') return { kind: 'recovered', shop: after.shop, handle: after.handle };
   return null;
 }

@@ -23,7 +23,8 @@ export type MessagePart =
   | { kind: 'progress'; label: string; done: number; total: number }
   | { kind: 'table'; columns: string[]; rows: string[][] }
   | { kind: 'buttons'; buttons: Button[] }
-  | { kind: 'file'; name: string; contentType: string; content: string };
+  /** Binary files (a PNG) travel as base64, so a reply stays plain JSON in the outbox. */
+  | { kind: 'file'; name: string; contentType: string; content: string; encoding?: 'base64' };
 
 export interface Reply {
   parts: MessagePart[];
@@ -51,7 +52,11 @@ export const m = {
   }),
   buttons: (...buttons: Button[]): MessagePart => ({ kind: 'buttons', buttons }),
   file: (name: string, content: string, contentType = 'text/csv'): MessagePart => ({ kind: 'file', name, contentType, content }),
+  image: (name: string, png: Uint8Array): MessagePart => ({ kind: 'file', name, contentType: 'image/png', content: Buffer.from(png).toString('base64'), encoding: 'base64' }),
 };
+
+/** A file part's bytes. */
+export const fileBytes = (part: { content: string; encoding?: 'base64' }): Buffer => Buffer.from(part.content, part.encoding ?? 'utf8');
 
 export const reply = (parts: MessagePart[], visibility: Reply['visibility'] = 'channel'): Reply => ({ parts, visibility });
 
@@ -116,7 +121,7 @@ export function renderText(parts: readonly MessagePart[]): string {
         lines.push(part.buttons.map((button) => `[${button.label}]`).join(' '));
         break;
       case 'file':
-        lines.push(`(attached: ${part.name}, ${Buffer.byteLength(part.content).toLocaleString('en-US')} bytes)`);
+        lines.push(`(attached: ${part.name}, ${fileBytes(part).length.toLocaleString('en-US')} bytes)`);
         break;
     }
   }

@@ -45,6 +45,8 @@ export interface ShopshiftServices {
     }): Promise<void>;
     unsubscribe(where: { platform: AlertSubscription['platform']; channelId: string }): Promise<boolean>;
     mute(input: { handle: string; until: number; by: string }): Promise<void>;
+    /** Acknowledges the alerts one message announced; how many were still open and unacknowledged. */
+    acknowledge(messageId: string, by: string): Promise<number>;
   };
   summary: {
     now(): Promise<Reply>;
@@ -75,6 +77,8 @@ export interface ServiceDeps {
   maxCsvBytes?: number;
   /** Where a background migration's failures are reported (the alert pipeline); nowhere when unset. */
   raise?(event: AlertEvent): Promise<unknown>;
+  /** The alert pipeline's acknowledgement (the Acknowledge button); 0 when there is none. */
+  acknowledge?(messageId: string, by: string): Promise<number>;
   /** Told when a channel's summary schedule changed, so the scheduler reloads. */
   onSummariesChanged?(): Promise<unknown>;
 }
@@ -176,6 +180,7 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
         store.alerts.subscribe({ shop, platform, channelId, kinds, reasonContains, minSeverity, mention, createdBy: by, createdAt: new Date(deps.now()).toISOString() }),
       unsubscribe: ({ platform, channelId }) => store.alerts.unsubscribe(shop, platform, channelId),
       mute: ({ handle, until, by }) => store.alerts.mute({ shop, handle, until: new Date(until).toISOString(), by }),
+      acknowledge: async (messageId, by) => (deps.acknowledge ? deps.acknowledge(messageId, by) : 0),
     },
     summary: {
       now: () => buildDailySummary(store, shop, deps.now()),

@@ -37,6 +37,8 @@ export interface ShopifyWebhookAnswer {
   reaudit?: { handle: string; verdict: Verdict; findings: Finding[] };
   /** The product is listed (live or in review) and now has blockers; the alerts route this to chat. */
   syncFailure?: { handle: string; listingState: ListingState; blockers: string[] };
+  /** The product is listed and no longer blocked: an open sync failure about it has recovered. */
+  syncRecovered?: string;
   /** products/delete: the handle when the payload has one, else the product id. */
   deleted?: string;
 }
@@ -140,6 +142,8 @@ export async function handleShopifyWebhook(deps: ShopifyWebhookDeps, rawBody: Bu
     const blockers = [...new Set(result.findings.filter((finding) => finding.severity === 'blocker').map((finding) => finding.ruleId))];
     answer.syncFailure = { handle, listingState: listing.state, blockers };
     log.warn({ shop, handle, listingState: listing.state, ruleIds: blockers }, 'a Shopify change blocks a product listed on TikTok Shop');
+  } else if (listing && LISTED_STATES.includes(listing.state)) {
+    answer.syncRecovered = handle;
   }
   return answer;
 }

@@ -7,12 +7,12 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  alertMuteSchema, alertSubscriptionSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
+  alertMuteSchema, alertSubscriptionSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation } from './state.js';
 import type { Store } from './store.js';
 
-const operationSchema: z.ZodType<StoreOperation> = z.discriminatedUnion('op', [
+const operationSchema: z.ZodType<StoreOperation> = z.lazy(() => z.discriminatedUnion('op', [
   z.object({ op: z.literal('listing'), value: listingSchema }),
   z.object({ op: z.literal('audit'), value: auditRunSchema }),
   z.object({ op: z.literal('audit-verdict'), shop: z.string(), handle: z.string(), verdict: verdictSchema }),
@@ -25,7 +25,11 @@ const operationSchema: z.ZodType<StoreOperation> = z.discriminatedUnion('op', [
   z.object({ op: z.literal('mute'), value: alertMuteSchema }),
   z.object({ op: z.literal('summary'), value: summaryScheduleSchema }),
   z.object({ op: z.literal('summary-removed'), shop: z.string(), platform: z.string(), channelId: z.string() }),
-]);
+  z.object({ op: z.literal('incident'), value: incidentSchema }),
+  z.object({ op: z.literal('outbox'), value: outboxMessageSchema }),
+  z.object({ op: z.literal('day'), shop: z.string(), date: z.string(), byState: z.record(z.string(), z.number()) }),
+  z.object({ op: z.literal('batch'), ops: z.array(operationSchema) }),
+]));
 
 export interface LowdbStoreOptions {
   dir: string;
@@ -176,6 +180,28 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
         const mute = state.mute(shop, handle);
         return mute && Date.parse(mute.until) > now ? mute.until : null;
       },
+    },
+    incidents: {
+      get: async (id) => state.incident(id),
+      open: async (shop, subject) => state.openIncidents(shop, subject),
+      openedSince: async (shop, since) => state.incidents(shop, since),
+      postedIn: async (outboxId) => state.incidentsPostedIn(outboxId),
+    },
+    outbox: {
+      get: async (id) => state.outboxMessage(id),
+      unfinished: async () => state.unfinishedOutbox(),
+    },
+    async saveAlerts({ incidents = [], outbox = [] }) {
+      const ops: StoreOperation[] = [
+        ...incidents.map((value): StoreOperation => ({ op: 'incident', value })),
+        ...outbox.map((value): StoreOperation => ({ op: 'outbox', value })),
+      ];
+      if (ops.length === 1) record(ops[0]!);
+      else if (ops.length > 1) record({ op: 'batch', ops });
+    },
+    days: {
+      record: async (shop, date, byState) => record({ op: 'day', shop, date, byState }),
+      since: async (shop, from) => state.days(shop, from),
     },
     summaries: {
       set: async (schedule) => record({ op: 'summary', value: schedule }),

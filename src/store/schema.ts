@@ -130,6 +130,78 @@ export const summaryScheduleSchema = z.object({
 });
 export type SummarySchedule = z.infer<typeof summaryScheduleSchema>;
 
+const channelRefSchema = z.object({ platform: z.enum(['slack', 'discord', 'console']), channelId: z.string() });
+export type ChannelRef = z.infer<typeof channelRefSchema>;
+
+/**
+ * One product failing for one reason, from the first alert until it recovers: the unit of
+ * de-duplication. A repeat of the same failure while it is open only counts an occurrence.
+ */
+export const incidentSchema = z.object({
+  id: z.string(),
+  shop: z.string(),
+  /** The product handle, or `job:<id>` for a stopped migration. */
+  subject: z.string(),
+  kind: z.enum(['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed']),
+  /** What makes two failures "the same": the kind and the reasons, normalised. */
+  fingerprint: z.string(),
+  reasons: z.array(z.string()),
+  /** The alert's title, written when it opened ("TikTok Shop rejected mug-10"). */
+  headline: z.string(),
+  severity: z.enum(['normal', 'high']),
+  openedAt: z.string(),
+  lastSeenAt: z.string(),
+  occurrences: z.number().int(),
+  resolvedAt: z.string().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  acknowledgedAt: z.string().nullable(),
+  /** Channels that still have to hear about it: filled when it opens, emptied when its group message is queued. */
+  pending: z.array(channelRefSchema),
+  /** The outbox ids of the messages that announced it, one per channel. */
+  posts: z.array(z.string()),
+  /** Last announcement or reminder, for the repeat interval. */
+  notifiedAt: z.string().nullable(),
+  /** Held back by a product mute until this time; announced then if still open. */
+  heldUntil: z.string().nullable(),
+  /** Its recovery is yet to be told in the threads of its posts. */
+  recoveryPending: z.boolean(),
+});
+export type Incident = z.infer<typeof incidentSchema>;
+
+/**
+ * A chat message on its way out: posted, threaded under another outbox message, or replacing one.
+ * The body is dropped once delivered; the platform's message reference is kept for threads and updates.
+ */
+export const outboxMessageSchema = z.object({
+  id: z.string(),
+  platform: z.enum(['slack', 'discord', 'console']),
+  channelId: z.string(),
+  /** A new message, a reply in the thread of `target`, or a new version of `target`. */
+  mode: z.enum(['post', 'thread', 'update']),
+  target: z.string().nullable(),
+  /** The Reply as JSON, null once delivered. */
+  body: z.unknown().nullable(),
+  /** pending → sending (the call may have reached the platform) → delivered | failed. */
+  state: z.enum(['pending', 'sending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string(),
+  /** The platform's id of the message (Slack ts, Discord message id). */
+  ref: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type OutboxMessage = z.infer<typeof outboxMessageSchema>;
+
+/** A shop's day (UTC): its listing counts when last looked at that day, and the audits that finished then. The summary's history. */
+export const dayStatsSchema = z.object({
+  shop: z.string(),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  byState: z.record(z.string(), z.number()),
+  auditIds: z.array(z.string()),
+});
+export type DayStats = z.infer<typeof dayStatsSchema>;
+
 export const storeDataSchema = z.object({
   version: z.literal(1),
   listings: z.array(listingSchema),
@@ -140,7 +212,10 @@ export const storeDataSchema = z.object({
   subscriptions: z.array(alertSubscriptionSchema).default([]),
   mutes: z.array(alertMuteSchema).default([]),
   summaries: z.array(summaryScheduleSchema).default([]),
+  incidents: z.array(incidentSchema).default([]),
+  outbox: z.array(outboxMessageSchema).default([]),
+  days: z.array(dayStatsSchema).default([]),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [] });
+export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [] });

@@ -1,5 +1,6 @@
 import {
   emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription, type AlertMute, type SummarySchedule,
+  type Incident, type OutboxMessage, type DayStats,
 } from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
@@ -16,12 +17,19 @@ export type StoreOperation =
   | { op: 'subscription-removed'; shop: string; platform: string; channelId: string }
   | { op: 'mute'; value: AlertMute }
   | { op: 'summary'; value: SummarySchedule }
-  | { op: 'summary-removed'; shop: string; platform: string; channelId: string };
+  | { op: 'summary-removed'; shop: string; platform: string; channelId: string }
+  | { op: 'incident'; value: Incident }
+  | { op: 'outbox'; value: OutboxMessage }
+  | { op: 'day'; shop: string; date: string; byState: Record<string, number> }
+  /** Several changes that must land together (one journal line). */
+  | { op: 'batch'; ops: StoreOperation[] };
 
 const COUNT_OF = { ready: 'ready', warnings: 'warnings', blocked: 'blocked' } as const satisfies Record<Verdict, keyof AuditRun['counts']>;
 const LISTING_STATES: readonly ListingState[] = ['pending', 'submitting', 'in_review', 'live', 'rejected', 'error', 'deactivated'];
 const AUDITS_KEPT_PER_SHOP = 5;
 export const WEBHOOK_IDS_KEPT = 10_000;
+/** Resolved incidents, finished outbox messages and day stats older than this are dropped from the snapshot. */
+export const HISTORY_KEPT_MS = 30 * 86_400_000;
 
 const key = (shop: string, part: string) => `${shop}\u0000${part}`;
 /** Subscriptions and summary schedules are one per channel of a platform, per shop. */
@@ -42,6 +50,34 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   const subscriptions = new Map<string, AlertSubscription>();
   const mutes = new Map<string, AlertMute>();
   const summaries = new Map<string, SummarySchedule>();
+  const incidents = new Map<string, Incident>();
+  const openIncidents = new Map<string, Set<string>>();
+  const outbox = new Map<string, OutboxMessage>();
+  const unfinished = new Set<string>();
+  const days = new Map<string, DayStats>();
+
+  function putIncident(incident: Incident): void {
+    incidents.set(incident.id, incident);
+    const subject = key(incident.shop, incident.subject);
+    const open = openIncidents.get(subject) ?? new Set<string>();
+    if (incident.resolvedAt === null) open.add(incident.id);
+    else open.delete(incident.id);
+    if (open.size) openIncidents.set(subject, open);
+    else openIncidents.delete(subject);
+  }
+
+  function putOutbox(message: OutboxMessage): void {
+    outbox.set(message.id, message);
+    if (message.state === 'pending' || message.state === 'sending') unfinished.add(message.id);
+    else unfinished.delete(message.id);
+  }
+
+  function day(shop: string, date: string): DayStats {
+    const id = key(shop, date);
+    let stats = days.get(id);
+    if (!stats) days.set(id, (stats = { shop, date, byState: {}, auditIds: [] }));
+    return stats;
+  }
 
   function assertSkusFree(listing: Listing): void {
     const id = key(listing.shop, listing.handle);
@@ -75,6 +111,8 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
         // Only the latest runs are read; older verdict maps would only grow the file.
         const kept = new Set(sameShop.slice(-(AUDITS_KEPT_PER_SHOP - 1)).map((other) => other.id));
         audits = [...audits.filter((other) => other.shop !== run.shop || kept.has(other.id)), run];
+        const stats = day(run.shop, run.finishedAt.slice(0, 10));
+        if (!stats.auditIds.includes(run.id)) stats.auditIds.push(run.id);
         break;
       }
       case 'audit-verdict': {
@@ -117,6 +155,18 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       case 'summary-removed':
         summaries.delete(channelKey(operation.shop, operation.platform, operation.channelId));
         break;
+      case 'incident':
+        putIncident(operation.value);
+        break;
+      case 'outbox':
+        putOutbox(operation.value);
+        break;
+      case 'day':
+        day(operation.shop, operation.date).byState = operation.byState;
+        break;
+      case 'batch':
+        operation.ops.forEach(apply);
+        break;
     }
   }
 
@@ -128,6 +178,11 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   initial.subscriptions.forEach((value) => apply({ op: 'subscription', value }));
   initial.mutes.forEach((value) => apply({ op: 'mute', value }));
   initial.summaries.forEach((value) => apply({ op: 'summary', value }));
+  initial.days.forEach((stats) => days.set(key(stats.shop, stats.date), { ...stats, auditIds: [...stats.auditIds] }));
+  initial.incidents.forEach(putIncident);
+  initial.outbox.forEach(putOutbox);
+
+  const recent = (at: string | null) => at === null || Date.parse(at) > Date.now() - HISTORY_KEPT_MS;
 
   return {
     apply,
@@ -166,12 +221,25 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       // A mute that has run out has no effect; it is dropped when the snapshot is written.
       mutes: [...mutes.values()].filter((mute) => Date.parse(mute.until) > Date.now()),
       summaries: [...summaries.values()],
+      incidents: [...incidents.values()].filter((incident) => recent(incident.resolvedAt)),
+      outbox: [...outbox.values()].filter((message) => unfinished.has(message.id) || recent(message.updatedAt)),
+      days: [...days.values()].filter((stats) => recent(`${stats.date}T23:59:59.999Z`)),
     }),
     mute: (shop: string, handle: string) => mutes.get(key(shop, handle)),
     summaries: (shop: string) => [...summaries.values()].filter((schedule) => schedule.shop === shop),
     summary: (shop: string, platform: string, channelId: string) => summaries.get(channelKey(shop, platform, channelId)),
     subscriptions: (shop: string) => [...subscriptions.values()].filter((subscription) => subscription.shop === shop),
     subscription: (shop: string, platform: string, channelId: string) => subscriptions.get(channelKey(shop, platform, channelId)),
+    incident: (id: string) => incidents.get(id),
+    openIncidents: (shop: string, subject?: string): Incident[] => {
+      if (subject !== undefined) return [...(openIncidents.get(key(shop, subject)) ?? [])].map((id) => incidents.get(id)!);
+      return [...openIncidents.values()].flatMap((ids) => [...ids].map((id) => incidents.get(id)!)).filter((incident) => incident.shop === shop);
+    },
+    incidents: (shop: string, since: number): Incident[] => [...incidents.values()].filter((incident) => incident.shop === shop && Date.parse(incident.openedAt) >= since),
+    incidentsPostedIn: (outboxId: string): Incident[] => [...incidents.values()].filter((incident) => incident.posts.includes(outboxId)),
+    outboxMessage: (id: string) => outbox.get(id),
+    unfinishedOutbox: (): OutboxMessage[] => [...unfinished].map((id) => outbox.get(id)!),
+    days: (shop: string, from: string): DayStats[] => [...days.values()].filter((stats) => stats.shop === shop && stats.date >= from).sort((a, b) => a.date.localeCompare(b.date)),
   };
 }
 

@@ -1,6 +1,10 @@
-import type { AlertMute, AlertSubscription, AuditRun, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict } from './schema.js';
+import type {
+  AlertMute, AlertSubscription, AuditRun, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+} from './schema.js';
 
-export type { AlertMute, AlertSubscription, AuditRun, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict };
+export type {
+  AlertMute, AlertSubscription, AuditRun, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+};
 
 /**
  * Where shopshift keeps its state. The embedded implementation is lowdb with a journal; another engine
@@ -45,6 +49,31 @@ export interface Store {
     mute(mute: AlertMute): Promise<void>;
     /** The product's mute, if one is still in force at `now`. */
     mutedUntil(shop: string, handle: string, now: number): Promise<string | null>;
+  };
+  incidents: {
+    get(id: string): Promise<Incident | undefined>;
+    /** Open incidents of the shop, or of one product (subject) of it. */
+    open(shop: string, subject?: string): Promise<Incident[]>;
+    /** Incidents opened since a time, open or resolved (kept for 30 days after they resolve). */
+    openedSince(shop: string, since: number): Promise<Incident[]>;
+    /** The incidents an outbox message announced. */
+    postedIn(outboxId: string): Promise<Incident[]>;
+  };
+  outbox: {
+    get(id: string): Promise<OutboxMessage | undefined>;
+    /** Messages not yet delivered or given up on, oldest first. */
+    unfinished(): Promise<OutboxMessage[]>;
+  };
+  /**
+   * Writes incidents and outbox messages together: either all of them are kept or none, so a message
+   * is never queued without its incidents knowing, nor the other way round.
+   */
+  saveAlerts(change: { incidents?: readonly Incident[]; outbox?: readonly OutboxMessage[] }): Promise<void>;
+  days: {
+    /** Records the shop's listing counts for a UTC day (the last one of the day wins). */
+    record(shop: string, date: string, byState: Record<string, number>): Promise<void>;
+    /** Days from `from` (YYYY-MM-DD) on, oldest first; the audits that finished on a day are counted there. */
+    since(shop: string, from: string): Promise<DayStats[]>;
   };
   summaries: {
     /** Replaces the channel's daily summary schedule (one per channel and shop). */

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../log.js';
 import type { AnyCommand, CommandContext } from '../command.js';
 import { dispatch, parseCommandText } from '../dispatch.js';
-import { renderText, type Reply } from '../message.js';
+import { fileBytes, renderText, type Reply } from '../message.js';
 import type { ShopshiftServices } from '../services.js';
 
 export interface ConsoleChatOptions {
@@ -36,7 +36,7 @@ export function runConsoleChat(options: ConsoleChatOptions): Promise<void> {
     for (const file of files) {
       await mkdir(options.filesDir, { recursive: true });
       const path = join(options.filesDir, file.name);
-      await writeFile(path, file.content);
+      await writeFile(path, fileBytes(file));
       print(`(attachment ${file.name} saved to ${path})`);
     }
   };

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import {
-  ApplicationCommandOptionType, AttachmentBuilder, Client, Events, GatewayIntentBits, GuildMember, MessageFlags, RESTEvents,
-  type ButtonInteraction, type ChatInputCommandInteraction, type ClientOptions, type Interaction, type MessageMentionOptions,
+  ApplicationCommandOptionType, Client, Events, GatewayIntentBits, GuildMember, MessageFlags, RESTEvents,
+  type ButtonInteraction, type ChatInputCommandInteraction, type ClientOptions, type Interaction,
 } from 'discord.js';
+import type { ChannelDelivery } from '../../alerts/outbox.js';
 import type { Config } from '../../config.js';
 import { ConfigError, newRef, toUserText } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -10,7 +11,8 @@ import type { AnyCommand, ChatUser, CommandContext } from '../command.js';
 import { dispatch, type Invocation } from '../dispatch.js';
 import { decodeAction, m, reply, type Reply } from '../message.js';
 import type { ShopshiftServices } from '../services.js';
-import { DISCORD_LIMITS, renderDiscord, type DiscordMessage } from './render.js';
+import { discordDelivery } from './delivery.js';
+import { DISCORD_LIMITS, NO_MENTIONS, payload, renderDiscord } from './render.js';
 
 export type DiscordSettings = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DISCORD_MANAGER_ROLES'>;
 
@@ -34,13 +36,12 @@ export interface DiscordBot {
   /** Logs in and resolves once the gateway is ready and the guilds are cached. */
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Posts a message in a channel, not in answer to anyone: alerts. */
-  postToChannel(channelId: string, reply: Reply): Promise<void>;
+  /** Messages not in answer to anyone (alerts, summaries), for the outbox. */
+  delivery: ChannelDelivery;
 }
 
 /** An interaction token lasts 15 minutes; past this, a reply goes to the channel instead. */
 const TOKEN_LIFETIME_MS = 15 * 60_000 - 30_000;
-const NO_MENTIONS: MessageMentionOptions = { parse: [] };
 
 /** How one interaction is answered: acknowledged first, then progress edits, then the final reply. */
 interface Responder {
@@ -52,15 +53,6 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function payload(message: DiscordMessage) {
-  return {
-    content: message.content,
-    embeds: message.embeds,
-    components: message.components,
-    files: message.files.map((file) => new AttachmentBuilder(file.data, { name: file.name })),
-    allowedMentions: message.mentionRoles.length ? { parse: [], roles: message.mentionRoles } : NO_MENTIONS,
-  };
-}
 
 /**
  * Sends progress at most once per interval: the first text at once, later ones coalesced into one edit
@@ -272,10 +264,6 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     async stop() {
       await client.destroy();
     },
-    async postToChannel(channelId, answer) {
-      const channel = await client.channels.fetch(channelId);
-      if (!channel?.isSendable()) throw new Error(`cannot post in channel ${channelId}`);
-      await channel.send(payload(renderDiscord(answer)));
-    },
+    delivery: discordDelivery(client),
   };
 }

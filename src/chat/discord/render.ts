@@ -1,8 +1,21 @@
 import {
-  ButtonStyle, ComponentType, MessageFlags,
+  AttachmentBuilder, ButtonStyle, ComponentType, MessageFlags, type MessageMentionOptions,
   type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed, type APIEmbedField,
 } from 'discord.js';
-import { encodeAction, progressBar, type Button, type MessagePart, type Reply } from '../message.js';
+import { encodeAction, fileBytes, progressBar, type Button, type MessagePart, type Reply } from '../message.js';
+
+export const NO_MENTIONS: MessageMentionOptions = { parse: [] };
+
+/** A rendered message as discord.js send/edit options. */
+export function payload(message: DiscordMessage) {
+  return {
+    content: message.content,
+    embeds: message.embeds,
+    components: message.components,
+    files: message.files.map((file) => new AttachmentBuilder(file.data, { name: file.name })),
+    allowedMentions: message.mentionRoles.length ? { parse: [], roles: message.mentionRoles } : NO_MENTIONS,
+  };
+}
 
 /** Message limits (chat-platforms.md §10). */
 export const DISCORD_LIMITS = {
@@ -234,7 +247,7 @@ export function renderDiscord(reply: Reply, options: RenderOptions = {}): Discor
   let requestBytes = 0;
   for (const part of reply.parts) {
     if (part.kind !== 'file') continue;
-    const data = Buffer.from(part.content, 'utf8');
+    const data = fileBytes(part);
     if (data.length > maxFileBytes || requestBytes + data.length > DISCORD_LIMITS.requestBytes) {
       notes.push(`${part.name} (${formatBytes(data.length)}) is too large to attach on Discord (at most ${formatBytes(maxFileBytes)} a file); run it from the command line for the whole file.`);
       continue;

@@ -9,6 +9,8 @@ import type { AnyCommand, ChatUser, CommandContext } from '../command.js';
 import { dispatch, parseCommandText, type Invocation } from '../dispatch.js';
 import { decodeAction, m, reply, type Reply } from '../message.js';
 import type { ShopshiftServices } from '../services.js';
+import type { ChannelDelivery } from '../../alerts/outbox.js';
+import { slackDelivery } from './delivery.js';
 import { escapeMrkdwn, renderSlack, type SlackFile } from './render.js';
 
 /** An extra HTTP route served on the Slack port (TikTok webhooks, health), handed to Bolt as a custom route. */
@@ -45,8 +47,8 @@ export interface SlackApp {
   stop(): Promise<void>;
   /** The HTTP port in use, once started; null in Socket Mode without extra routes. */
   port(): number | null;
-  /** Posts a message in a channel, not in answer to anyone: alerts. Files are not attached here. */
-  postToChannel(channelId: string, reply: Reply): Promise<void>;
+  /** Messages not in answer to anyone (alerts, summaries), for the outbox. */
+  delivery: ChannelDelivery;
 }
 
 const MANAGER_CACHE_MS = 5 * 60_000;
@@ -140,7 +142,7 @@ async function uploadFiles(client: webApi.WebClient, channelId: string, files: r
   const failures: string[] = [];
   for (const file of files) {
     try {
-      await client.files.uploadV2({ channel_id: channelId, file: Buffer.from(file.content, 'utf8'), filename: file.name, title: file.name });
+      await client.files.uploadV2({ channel_id: channelId, file: file.data, filename: file.name, title: file.name });
     } catch (error) {
       const ref = newRef();
       const code = slackErrorCode(error);
@@ -333,10 +335,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       if (server) return (server.address() as AddressInfo | null)?.port ?? null;
       return settings.SLACK_SOCKET_MODE && routes.length > 0 ? settings.PORT : null;
     },
-    async postToChannel(channelId, answer) {
-      const message = renderSlack(answer);
-      await app.client.chat.postMessage({ channel: channelId, text: message.text, blocks: message.blocks });
-    },
+    delivery: slackDelivery(app.client, slackLog),
   };
   return slackApp;
 }

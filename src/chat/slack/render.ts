@@ -1,5 +1,5 @@
 import type { types as slack } from '@slack/bolt';
-import { encodeAction, progressBar, renderText, type MessagePart, type Reply } from '../message.js';
+import { encodeAction, fileBytes, progressBar, renderText, type MessagePart, type Reply } from '../message.js';
 
 /** Block Kit limits (chat-platforms.md §6). */
 export const SLACK_LIMITS = {
@@ -25,7 +25,7 @@ export type SlackBlock = slack.KnownBlock;
 
 export interface SlackFile {
   name: string;
-  content: string;
+  data: Buffer;
   contentType: string;
 }
 
@@ -167,7 +167,7 @@ export function renderSlack(reply: Pick<Reply, 'parts' | 'mention'>): SlackMessa
         }
         break;
       case 'file':
-        files.push({ name: part.name, content: part.content, contentType: part.contentType });
+        files.push({ name: part.name, data: fileBytes(part), contentType: part.contentType });
         break;
     }
   }
