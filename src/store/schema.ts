@@ -193,12 +193,12 @@ export const outboxMessageSchema = z.object({
 });
 export type OutboxMessage = z.infer<typeof outboxMessageSchema>;
 
-/** A shop's day (UTC): its listing counts when last looked at that day, and the audits that finished then. The summary's history. */
+/** A shop's day (UTC): its listing counts when last looked at that day, and when audits finished that day. The summary's history. */
 export const dayStatsSchema = z.object({
   shop: z.string(),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   byState: z.record(z.string(), z.number()),
-  auditIds: z.array(z.string()),
+  auditsFinishedAt: z.array(z.string()),
 });
 export type DayStats = z.infer<typeof dayStatsSchema>;
 

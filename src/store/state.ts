@@ -75,7 +75,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   function day(shop: string, date: string): DayStats {
     const id = key(shop, date);
     let stats = days.get(id);
-    if (!stats) days.set(id, (stats = { shop, date, byState: {}, auditIds: [] }));
+    if (!stats) days.set(id, (stats = { shop, date, byState: {}, auditsFinishedAt: [] }));
     return stats;
   }
 
@@ -112,7 +112,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
         const kept = new Set(sameShop.slice(-(AUDITS_KEPT_PER_SHOP - 1)).map((other) => other.id));
         audits = [...audits.filter((other) => other.shop !== run.shop || kept.has(other.id)), run];
         const stats = day(run.shop, run.finishedAt.slice(0, 10));
-        if (!stats.auditIds.includes(run.id)) stats.auditIds.push(run.id);
+        if (!stats.auditsFinishedAt.includes(run.finishedAt)) stats.auditsFinishedAt.push(run.finishedAt);
         break;
       }
       case 'audit-verdict': {
@@ -178,7 +178,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   initial.subscriptions.forEach((value) => apply({ op: 'subscription', value }));
   initial.mutes.forEach((value) => apply({ op: 'mute', value }));
   initial.summaries.forEach((value) => apply({ op: 'summary', value }));
-  initial.days.forEach((stats) => days.set(key(stats.shop, stats.date), { ...stats, auditIds: [...stats.auditIds] }));
+  initial.days.forEach((stats) => days.set(key(stats.shop, stats.date), { ...stats, auditsFinishedAt: [...stats.auditsFinishedAt] }));
   initial.incidents.forEach(putIncident);
   initial.outbox.forEach(putOutbox);
 

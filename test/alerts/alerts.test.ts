@@ -241,7 +241,8 @@ describe('reminders and acknowledgement', () => {
     expect(delivered).toHaveLength(2);
     expect(delivered[1]).toMatchObject({ under: alert.ref });
     expect(textOf(delivered[1]!.reply)).toMatch(/^⏰ Still failing since 2026-11-25 09:00 UTC and not acknowledged: 1 listing \(mug\)\./);
-    const postId = (delivered[1]!.reply.parts.find((part) => part.kind === 'buttons') as { buttons: { action: { args: { target: string } } }[] }).buttons[0]!.action.args.target;
+    const reminderButtons = delivered[1]!.reply.parts.find((part) => part.kind === 'buttons');
+    const postId = reminderButtons?.kind === 'buttons' ? reminderButtons.buttons[0]!.action.args.target! : '';
     expect(await alerts.acknowledge(postId, 'grace')).toBe(1);
     await after(1_000);
     expect(delivered[2]).toMatchObject({ op: 'update', under: alert.ref });

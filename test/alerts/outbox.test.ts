@@ -35,7 +35,7 @@ function recordingDelivery(options: { failures?: Map<string, Error[]>; posted?: 
     async findPosted(_channelId, key) {
       return options.posted?.get(key) ?? null;
     },
-    isPermanent: (error) => error.message === 'channel_not_found',
+    isPermanent: (error) => error instanceof Error && error.message === 'channel_not_found',
   };
   return { delivery, calls };
 }

@@ -114,7 +114,8 @@ describe('/shop summary', () => {
     await run('audit');
     await store.listings.put(makeListing({ shop: 'default', handle: 'a', sellerSkus: ['A'], state: 'rejected', reasons: ['watermark'], updatedAt: new Date().toISOString() }));
     const text = renderText((await run('summary now')).parts);
-    expect(text).toMatch(/^DAILY SUMMARY, \d{4}-\d\d-\d\d\nMigration \S+ 33% \(1\/3\)\nLive: 0\nIn review: 0\nRejected: 1\nFailed: 0\nNew failures \(24 h\): 1\nLast audit: 3 ready of 10, /);
+    expect(text).toMatch(/^DAILY SUMMARY, \d{4}-\d\d-\d\d\nMigration \S+ 33% \(1\/3\)\nLive: 0\nIn review: 0\nRejected: 1\nFailed: 0\nNew failures \(24 h\): 1\nAudits run \(24 h\): 1\nLast audit: 3 ready of 10, /);
+    expect(text).toMatch(/\(attached: summary-\d{4}-\d\d-\d\d\.png, [\d,]+ bytes\)/);
     expect(text).toContain('watermark');
   });
 
