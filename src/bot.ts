@@ -7,7 +7,13 @@ import { createOutbox, type ChannelDelivery, type Platform } from './alerts/outb
 import { createDiscordBot } from './chat/discord/client.js';
 import { createServices } from './chat/services.js';
 import { createSlackApp, type SlackRoute } from './chat/slack/app.js';
+import { createJobRunner, processOwner } from './schedule/job-runner.js';
+import { reconcileJob, reconcileJobName } from './schedule/reconcile-job.js';
+import { openFileRunLedger } from './schedule/run-ledger.js';
 import { createSummaryScheduler } from './schedule/summary-scheduler.js';
+import { createTikTokFromConfig, shopifyAccessFrom, sourceLimitsFrom } from './app.js';
+import { ConfigError } from './errors.js';
+import type { TikTokShopClient } from './tiktok/api.js';
 import type { Config } from './config.js';
 import { shopKeyOf } from './config.js';
 import { createHttpServer, type RawRoute } from './http/server.js';
@@ -92,6 +98,46 @@ function asSlackRoutes(routes: Record<string, RawRoute>, log: Logger): SlackRout
   });
 }
 
+function tiktokOrNull(config: Config, log: Logger): TikTokShopClient | null {
+  try {
+    return createTikTokFromConfig(config, log);
+  } catch (error) {
+    if (error instanceof ConfigError) return null;
+    throw error;
+  }
+}
+
+/** The reconcile job on its cron: listings polled when TikTok sends no webhooks, changed products re-audited; changes raise alerts. */
+async function createReconcileRunner(
+  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, run: { ledger: Awaited<ReturnType<typeof openFileRunLedger>>; owner: string },
+) {
+  const shop = shopKeyOf(config);
+  const runner = createJobRunner({ ...run, log, now: () => Date.now() });
+  const context = await createAuditContext(auditSettingsFrom(config), await store.mappings.list(shop));
+  await runner.setJobs([{
+    name: reconcileJobName(shop),
+    pattern: config.RECONCILE_CRON,
+    timezone: 'UTC',
+    run: reconcileJob({
+      store, shop, log, now: () => Date.now(), ...run,
+      tiktok: tiktokOrNull(config, log),
+      hasTikTokWebhook: config.TIKTOK_WEBHOOKS,
+      onChange: (change) => {
+        const event = alertForStatusChange(change);
+        if (event) void raise(event);
+      },
+      shopify: shopifyAccessFrom(config, log),
+      download: sourceLimitsFrom(config),
+      audit: { context, statuses: new Set(config.AUDIT_STATUSES) },
+      onReaudit: (result) => {
+        if (result.syncFailure) void raise({ kind: 'sync_failure', shop, ...result.syncFailure });
+        if (result.syncRecovered) void raise({ kind: 'recovered', shop, handle: result.syncRecovered, of: ['sync_failure'] });
+      },
+    }),
+  }]);
+  return runner;
+}
+
 export interface RunningBot {
   /** The HTTP port serving Slack (HTTP mode), the webhooks and /healthz. */
   port: number | null;
@@ -117,7 +163,11 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
   const raise = (event: AlertEvent) => alerts.raise(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
   const posterFor = (platform: Platform): ChannelPoster => async (channelId, reply) => void (await outbox.send({ platform, channelId, reply }));
   const posters = { slack: posterFor('slack'), discord: posterFor('discord') };
-  const summaries = createSummaryScheduler({ store, shop, posters, log, now: () => Date.now() });
+  // The ledger of scheduled runs: a missed run is caught up once, and of two processes only one runs each occurrence.
+  const ledger = await openFileRunLedger(config.DATA_DIR);
+  const owner = processOwner();
+  const summaries = createSummaryScheduler({ store, shop, posters, log, now: () => Date.now(), ledger, owner });
+  const reconcile = await createReconcileRunner(config, store, log, raise, { ledger, owner });
   const services = createServices({
     config, store, log, now: () => Date.now(), raise, acknowledge: (messageId, by) => alerts.acknowledge(messageId, by), onSummariesChanged: () => summaries.reload(),
   });
@@ -154,7 +204,8 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
   void outbox.wake();
   alerts.start();
   // Stopped in reverse: schedules first, then alerts and the outbox, the adapters last.
-  stops.push(() => outbox.stop(), () => alerts.stop(), () => summaries.stop());
+  reconcile.start();
+  stops.push(() => outbox.stop(), () => alerts.stop(), () => summaries.stop(), () => reconcile.stop());
   return {
     port,
     async stop() {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import cron from 'node-cron';
 import { z } from 'zod';
 import type { ProductStatus } from './catalog/product.js';
 import { ConfigError } from './errors.js';
@@ -101,7 +102,9 @@ export const configSchema = z.object({
   SLACK_CHANNEL_PACING_MS: z.coerce.number().int().min(0).max(60_000).default(1_100),
   DISCORD_CHANNEL_PACING_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
-  RECONCILE_CRON: z.string().trim().default('*/15 * * * *'),
+  RECONCILE_CRON: z.string().trim().refine((pattern) => cron.validate(pattern), 'expected a cron pattern such as */15 * * * *').default('*/15 * * * *'),
+  /** TikTok delivers product status webhooks to /webhooks/tiktok, so the reconcile job need not poll listings. */
+  TIKTOK_WEBHOOKS: z.preprocess((value) => (value === '' || value === undefined ? undefined : String(value).toLowerCase() === 'true'), z.boolean().default(false)),
 });
 
 export type Config = z.infer<typeof configSchema>;

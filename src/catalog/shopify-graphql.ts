@@ -17,6 +17,8 @@ export interface ShopifyGraphqlOptions {
   /** Variants and images asked for with each product; a product with more gets the rest by nested paging. */
   variantsPerProduct?: number;
   mediaPerProduct?: number;
+  /** Only products updated since this instant (Shopify's `updated_at:>=` search), for the count, the pages and a bulk operation alike. */
+  updatedSince?: Date;
   /** Product metafield ("namespace.key") holding the package size, read into `metafields`; null: none. */
   packageMetafield?: string | null;
   /** Limits for downloading a bulk operation's JSONL file (its URL is signed: no token is sent). */
@@ -54,9 +56,17 @@ const MEDIA_FIELDS = `id mediaContentType alt ... on MediaImage { image { url wi
 const PRODUCT_FIELDS = `id handle title descriptionHtml vendor productType tags status isGiftCard publishedAt
   category { id fullName } seo { title description } options { name optionValues { name } }`;
 
-function productsQuery(withMetafield: boolean): string {
-  return `query ShopshiftProducts($first: Int!, $after: String, $variants: Int!, $media: Int!${withMetafield ? ', $ns: String!, $key: String!' : ''}) {
-  products(first: $first, after: $after) {
+/** Shopify's search syntax for the filter in the options; null reads the whole catalog. */
+export function productSearch(options: Pick<ShopifyGraphqlOptions, 'updatedSince'>): string | null {
+  if (!options.updatedSince) return null;
+  // Shopify keeps updated_at in whole seconds: from the start of the second, so a product changed later in it is not missed.
+  const since = new Date(Math.floor(options.updatedSince.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return `updated_at:>='${since}'`;
+}
+
+function productsQuery(withMetafield: boolean, withSearch: boolean): string {
+  return `query ShopshiftProducts($first: Int!, $after: String, $variants: Int!, $media: Int!${withMetafield ? ', $ns: String!, $key: String!' : ''}${withSearch ? ', $search: String!' : ''}) {
+  products(first: $first, after: $after${withSearch ? ', query: $search' : ''}) {
     pageInfo { hasNextPage endCursor }
     nodes {
       ${PRODUCT_FIELDS}
@@ -78,12 +88,13 @@ const MORE_MEDIA_QUERY = `query ShopshiftProductMedia($id: ID!, $first: Int!, $a
 }`;
 // Capped by Shopify (10,000 by default in recent versions), which is enough to choose between pages and a bulk operation.
 const COUNT_QUERY = 'query ShopshiftProductsCount { productsCount { count } }';
+const FILTERED_COUNT_QUERY = 'query ShopshiftProductsCount($search: String!) { productsCount(query: $search) { count } }';
 
-function bulkQuery(metafield: { namespace: string; key: string } | null): string {
+function bulkQuery(metafield: { namespace: string; key: string } | null, search: string | null): string {
   const metafieldField = metafield
     ? `packageMetafield: metafield(namespace: ${JSON.stringify(metafield.namespace)}, key: ${JSON.stringify(metafield.key)}) { value }`
     : '';
-  return `{ products { edges { node {
+  return `{ products${search === null ? '' : `(query: ${JSON.stringify(search)})`} { edges { node {
   ${PRODUCT_FIELDS}
   ${metafieldField}
   variants { edges { node { ${VARIANT_FIELDS} } } }
@@ -272,10 +283,15 @@ export function shopifyGraphqlSource(client: ShopifyAdminClient, options: Shopif
 }
 
 async function* readCatalog(client: ShopifyAdminClient, options: ShopifyGraphqlOptions, readOptions: ReadOptions): AsyncGenerator<Product> {
-  const { data } = await client.query<{ productsCount: { count: number } | null }>(COUNT_QUERY, {}, { costKey: 'count', ...signalOf(readOptions) });
+  const search = productSearch(options);
+  const { data } = await client.query<{ productsCount: { count: number } | null }>(
+    search === null ? COUNT_QUERY : FILTERED_COUNT_QUERY,
+    search === null ? {} : { search },
+    { costKey: 'count', ...signalOf(readOptions) },
+  );
   const count = data.productsCount?.count ?? 0;
   const threshold = options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
-  options.log?.info({ products: count, mode: count > threshold ? 'bulk' : 'pages' }, 'reading the Shopify catalog');
+  options.log?.info({ products: count, mode: count > threshold ? 'bulk' : 'pages', ...(search === null ? {} : { search }) }, 'reading the Shopify catalog');
   if (count > threshold) yield* readBulk(client, options, readOptions);
   else yield* readPages(client, options, readOptions, count);
 }
@@ -319,7 +335,8 @@ async function* readPages(client: ShopifyAdminClient, options: ShopifyGraphqlOpt
   };
   const budget = () => Math.min(SINGLE_QUERY_COST_LIMIT, client.throttleStatus()?.maximumAvailable ?? SINGLE_QUERY_COST_LIMIT);
   let pageSize = productPageSize(settings, budget());
-  const query = productsQuery(metafield !== null);
+  const search = productSearch(options);
+  const query = productsQuery(metafield !== null, search !== null);
   let after: string | null = null;
   let products = 0;
   let page = 0;
@@ -332,7 +349,10 @@ async function* readPages(client: ShopifyAdminClient, options: ShopifyGraphqlOpt
     try {
       ({ data } = await client.query<unknown>(
         query,
-        { first, after, variants: settings.variantsPerProduct, media: settings.mediaPerProduct, ...(metafield ? { ns: metafield.namespace, key: metafield.key } : {}) },
+        {
+          first, after, variants: settings.variantsPerProduct, media: settings.mediaPerProduct,
+          ...(metafield ? { ns: metafield.namespace, key: metafield.key } : {}), ...(search === null ? {} : { search }),
+        },
         { costKey: `products:${first}`, estimatedCost: productsQueryCost(settings, first), ...signalOf(readOptions) },
       ));
     } catch (error) {
@@ -518,7 +538,7 @@ const VARIANT_GID = 'gid://shopify/ProductVariant/';
 async function* readBulk(client: ShopifyAdminClient, options: ShopifyGraphqlOptions, readOptions: ReadOptions): AsyncGenerator<Product> {
   const { onIssue, onProgress, signal } = readOptions;
   const metafield = parsePackageMetafield(options.packageMetafield);
-  const id = await startBulk(client, bulkQuery(metafield), readOptions);
+  const id = await startBulk(client, bulkQuery(metafield, productSearch(options)), readOptions);
   options.log?.info({ operation: id }, 'shopify bulk operation started');
   const operation = await waitForBulk(client, id, options, readOptions);
   options.log?.info({ operation: id, objects: operation.objectCount, bytes: operation.fileSize }, 'shopify bulk operation completed');

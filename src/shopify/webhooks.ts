@@ -1,33 +1,19 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { auditProduct, prepareRules } from '../audit/engine.js';
-import type { AuditContext, Rule } from '../audit/rule.js';
-import { allRules } from '../audit/rules/index.js';
+import { reauditProduct, type ReauditDeps, type SyncFailure } from '../audit/reaudit.js';
 import type { Finding, Verdict } from '../audit/verdict.js';
-import type { ProductStatus } from '../catalog/product.js';
 import { fromStorefrontProduct, storefrontProductSchema } from '../catalog/products-json.js';
-import type { Logger } from '../log.js';
-import type { ListingState, Store } from '../store/store.js';
 import { parseJsonKeepingBigIntegers } from '../tiktok/webhook.js';
 
 /** Product topics shopshift subscribes to (shopify.md §5). */
 export const SHOPIFY_PRODUCT_TOPICS = ['products/create', 'products/update', 'products/delete'] as const;
 export type ShopifyProductTopic = (typeof SHOPIFY_PRODUCT_TOPICS)[number];
 
-/** Listing states in which a product is on TikTok Shop or about to be, so a new blocker there is a sync failure. */
-const LISTED_STATES: readonly ListingState[] = ['live', 'in_review'];
-
-export interface ShopifyWebhookDeps {
-  store: Store;
+export interface ShopifyWebhookDeps extends ReauditDeps {
   /** The app's client secret (SHOPIFY_WEBHOOK_SECRET), the HMAC key. */
   secret: string;
   /** The store's shop key for `X-Shopify-Shop-Domain`; null for a shop this bot does not serve. */
   shopFor(shopDomain: string): string | null;
-  context: AuditContext;
-  rules?: readonly Rule[];
-  /** Products in other statuses are not re-audited, as the audit skips them; all are when unset. */
-  statuses?: ReadonlySet<ProductStatus>;
-  log: Logger;
 }
 
 export interface ShopifyWebhookAnswer {
@@ -36,7 +22,7 @@ export interface ShopifyWebhookAnswer {
   topic?: string;
   reaudit?: { handle: string; verdict: Verdict; findings: Finding[] };
   /** The product is listed (live or in review) and now has blockers; the alerts route this to chat. */
-  syncFailure?: { handle: string; listingState: ListingState; blockers: string[] };
+  syncFailure?: SyncFailure;
   /** The product is listed and no longer blocked: an open sync failure about it has recovered. */
   syncRecovered?: string;
   /** products/delete: the handle when the payload has one, else the product id. */
@@ -126,24 +112,12 @@ export async function handleShopifyWebhook(deps: ShopifyWebhookDeps, rawBody: Bu
   if (!parsed.success) return { status: 400, body: 'malformed product', topic };
   if (!(await deps.store.webhooks.markProcessed(`shopify:${deliveryId}`))) return { status: 200, body: 'duplicate ignored', topic };
   const product = fromStorefrontProduct(parsed.data);
-  if (deps.statuses && product.status !== null && !deps.statuses.has(product.status)) {
-    return { status: 200, body: `not audited (status ${product.status})`, topic };
-  }
-
-  // Fresh checks for each delivery: catalog-wide rules (repeated SKUs…) would otherwise compare the product with its own earlier versions.
-  const result = auditProduct(product, prepareRules(deps.rules ?? allRules, deps.context));
-  const { handle } = product;
-  await deps.store.audits.setVerdict(shop, handle, result.verdict);
-  const answer: ShopifyWebhookAnswer = { status: 200, body: 'ok', topic, reaudit: { handle, verdict: result.verdict, findings: result.findings } };
-  log.info({ topic, shop, handle, verdict: result.verdict, findings: result.findings.length }, 'shopify product re-audited');
-
-  const listing = await deps.store.listings.get(shop, handle);
-  if (listing && LISTED_STATES.includes(listing.state) && result.verdict === 'blocked') {
-    const blockers = [...new Set(result.findings.filter((finding) => finding.severity === 'blocker').map((finding) => finding.ruleId))];
-    answer.syncFailure = { handle, listingState: listing.state, blockers };
-    log.warn({ shop, handle, listingState: listing.state, ruleIds: blockers }, 'a Shopify change blocks a product listed on TikTok Shop');
-  } else if (listing && LISTED_STATES.includes(listing.state)) {
-    answer.syncRecovered = handle;
-  }
-  return answer;
+  const result = await reauditProduct(deps, shop, product);
+  if (!result) return { status: 200, body: `not audited (status ${product.status})`, topic };
+  const { handle, verdict, findings, syncFailure, syncRecovered } = result;
+  log.info({ topic, shop, handle, verdict, findings: findings.length }, 'shopify product re-audited');
+  return {
+    status: 200, body: 'ok', topic, reaudit: { handle, verdict, findings },
+    ...(syncFailure ? { syncFailure } : {}), ...(syncRecovered ? { syncRecovered } : {}),
+  };
 }

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 import type { Product } from '../../src/catalog/product.js';
-import { productPageSize, productsQueryCost, shopifyGraphqlSource, weightInGrams, type ShopifyGraphqlOptions } from '../../src/catalog/shopify-graphql.js';
+import { productPageSize, productSearch, productsQueryCost, shopifyGraphqlSource, weightInGrams, type ShopifyGraphqlOptions } from '../../src/catalog/shopify-graphql.js';
 import type { SourceIssue } from '../../src/catalog/source.js';
 import { createShopifyAdminClient, ShopifyAdminError } from '../../src/shopify/admin-client.js';
 import { generateSimProduct, startShopifyAdminSim, type ShopifyAdminSim, type ShopifyAdminSimOptions } from '../sim/shopify-admin.js';
@@ -249,6 +249,50 @@ describe('the Shopify Admin API source with a bulk operation', () => {
       for await (const _product of shopifyGraphqlSource(client, { download: DOWNLOAD, bulkThreshold: 1 }).read()) void _product;
     })();
     await expect(reading).rejects.toMatchObject({ userText: expect.stringMatching(/already running a bulk query/) });
+  });
+});
+
+describe('the Shopify Admin API source for products changed since a time', () => {
+  const SINCE = new Date('2026-03-28T08:00:00.750Z');
+
+  /** Ten products last updated in 2025; the 3rd and 8th updated after SINCE, the 6th in its second, the 5th just before. */
+  async function changedCatalog() {
+    sim = await startShopifyAdminSim({ products: 10, restoreRate: 10_000 });
+    sim.products[2]!.updatedAt = '2026-03-28T09:15:00Z';
+    sim.products[4]!.updatedAt = '2026-03-28T07:59:59Z';
+    sim.products[5]!.updatedAt = '2026-03-28T08:00:00Z';
+    sim.products[7]!.updatedAt = '2026-03-29T07:00:00Z';
+    return sim;
+  }
+
+  async function readChanged(server: ShopifyAdminSim, options: Partial<ShopifyGraphqlOptions> = {}) {
+    const client = createShopifyAdminClient({ adminUrl: server.url, accessToken: server.accessToken, log: captureLogs().log });
+    const handles: string[] = [];
+    for await (const product of shopifyGraphqlSource(client, { download: DOWNLOAD, bulkPollMs: 1, updatedSince: SINCE, ...options }).read()) handles.push(product.handle);
+    return handles;
+  }
+
+  it('asks Shopify for products updated from the start of the time’s second, as Shopify keeps whole seconds', () => {
+    expect(productSearch({ updatedSince: SINCE })).toBe("updated_at:>='2026-03-28T08:00:00Z'");
+    expect(productSearch({})).toBeNull();
+  });
+
+  it('reads only the products updated since the time, page by page', async () => {
+    const server = await changedCatalog();
+    expect(await readChanged(server)).toEqual(['sim-product-3', 'sim-product-6', 'sim-product-8']);
+    expect(operations(server, 'ShopshiftProducts')).toHaveLength(1);
+  });
+
+  it('counts only the changed products, so a large catalog with few changes is still read by pages', async () => {
+    const server = await changedCatalog();
+    expect(await readChanged(server, { bulkThreshold: 5 })).toEqual(['sim-product-3', 'sim-product-6', 'sim-product-8']);
+    expect(server.bulkOperations).toHaveLength(0);
+  });
+
+  it('filters a bulk operation the same way', async () => {
+    const server = await changedCatalog();
+    expect(await readChanged(server, { bulkThreshold: 0 })).toEqual(['sim-product-3', 'sim-product-6', 'sim-product-8']);
+    expect(server.bulkOperations[0]?.query).toContain(`products(query: "updated_at:>='2026-03-28T08:00:00Z'")`);
   });
 });
 

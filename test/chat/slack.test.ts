@@ -84,7 +84,7 @@ describe('renderSlack', () => {
     const shown = text.split('```')[1]!.trim().split('\n').length - 1;
     expect(shown).toBeGreaterThan(20);
     expect(text).toMatch(new RegExp(`\`\`\`\\n… and ${300 - shown} more \\(see the attached CSV\\)$`));
-    expect(files).toEqual([{ name: 'findings.csv', content: 'a,b\n', contentType: 'text/csv' }]);
+    expect(files).toEqual([{ name: 'findings.csv', data: Buffer.from('a,b\n'), contentType: 'text/csv' }]);
   });
 
   it('shows a table that fits whole, with no summary line', () => {

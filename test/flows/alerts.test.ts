@@ -30,6 +30,7 @@ describe('alerts from webhooks to the subscribed Slack channel', () => {
     const config = loadConfig({
       DATA_DIR: dir, PORT: '0', SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl,
       SLACK_MANAGERS: 'U1', SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET, TIKTOK_APP_KEY: TIKTOK.key, TIKTOK_APP_SECRET: TIKTOK.secret,
+      ALERT_GROUP_WINDOW_MS: '300', SLACK_CHANNEL_PACING_MS: '0', TIKTOK_WEBHOOKS: 'true',
     });
     store = await openLowdbStore({ dir });
     bot = await startBot(config, store, logs.log);

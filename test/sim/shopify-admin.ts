@@ -563,6 +563,34 @@ function decodeCursor(cursor: string): string | null {
 }
 const idOrder = (a: string, b: string) => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0);
 
+const SEARCH_TERM = /^(updated_at|created_at):(>=|<=|>|<)?(?:'([^']*)'|"([^"]*)"|(\S+))$/;
+
+/**
+ * The `query` argument of products and productsCount, in the part of Shopify's search syntax the
+ * simulator knows: terms such as `updated_at:>'2026-03-28T08:00:00Z'` on updated_at and created_at,
+ * all of which must hold. Any other term is an error, so a test never passes on a filter ignored.
+ */
+export function simProductFilter(search: string | null | undefined): (product: SimShopifyProduct) => boolean {
+  if (!search?.trim()) return () => true;
+  const terms = search.trim().match(/(?:[^\s'"]+|'[^']*'|"[^"]*")+/g) ?? [];
+  const tests = terms.map((term) => {
+    const match = SEARCH_TERM.exec(term);
+    const at = match ? Date.parse(match[3] ?? match[4] ?? match[5]!) : Number.NaN;
+    if (!match || Number.isNaN(at)) throw new GraphQLError(`The simulator does not know the search term ${term}.`, { extensions: { code: 'BAD_REQUEST' } });
+    const field = match[1] === 'updated_at' ? 'updatedAt' : 'createdAt';
+    const compare = match[2] ?? '';
+    return (product: SimShopifyProduct) => {
+      const value = Date.parse(product[field]);
+      if (compare === '>') return value > at;
+      if (compare === '>=') return value >= at;
+      if (compare === '<') return value < at;
+      if (compare === '<=') return value <= at;
+      return value === at;
+    };
+  });
+  return (product) => tests.every((test) => test(product));
+}
+
 interface PageArgs {
   first?: number | null;
   after?: string | null;
@@ -849,14 +877,16 @@ export async function startShopifyAdminSim(options: ShopifyAdminSimOptions = {})
   }
 
   const root = {
-    products: (args: PageArgs, context: ExecContext) => connection(sorted(), args, context, (product) => productNode(product, context)),
+    products: (args: PageArgs & { query?: string | null }, context: ExecContext) =>
+      connection(sorted().filter(simProductFilter(args.query)), args, context, (product) => productNode(product, context)),
     product: (args: { id: string }, context: ExecContext) => {
       const product = byGid(args.id);
       return product ? productNode(product, context) : null;
     },
-    productsCount: (args: { limit?: number | null }) => {
+    productsCount: (args: { query?: string | null; limit?: number | null }) => {
       const limit = args.limit === undefined ? 10_000 : args.limit;
-      return { count: limit === null ? products.length : Math.min(products.length, limit), precision: limit !== null && products.length > limit ? 'AT_LEAST' : 'EXACT' };
+      const matching = products.filter(simProductFilter(args.query)).length;
+      return { count: limit === null ? matching : Math.min(matching, limit), precision: limit !== null && matching > limit ? 'AT_LEAST' : 'EXACT' };
     },
     node: (args: { id: string }, context: ExecContext) => {
       const operation = bulkOperations.find((candidate) => candidate.id === args.id);
