@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchAlertStorm } from './alert-storm.js';
 import { benchMigration } from './migration.js';
 import { benchShopify } from './shopify.js';
 import { benchSlackAck } from './slack-ack.js';
@@ -80,6 +81,14 @@ rows.push([
   `slack ack, ${slackAck.perWave} concurrent /shop help`,
   `p50 ${slackAck.p50Ms.toFixed(1)} ms, p99 ${slackAck.p99Ms.toFixed(1)} ms, max ${slackAck.maxMs.toFixed(1)} ms over ${slackAck.samples} requests (${slackAck.waves} waves), ${slackAck.non200} not 200, load ${slackAck.loadAverage.toFixed(1)} on ${slackAck.cores} cores`,
   'p99 < 50 ms', slackAck.p99Ms < 50 && slackAck.non200 === 0,
+]);
+
+const storm = await benchAlertStorm();
+rows.push([
+  `alert storm: ${storm.events.toLocaleString('en-US')} failures in one burst`,
+  `${storm.channels.map((channel) => `${channel.name}: ${channel.posts} alert + ${channel.threadMessages} in thread, ${channel.rateLimited} × 429`).join('; ')}; ` +
+    `last delivered after ${storm.deliveredSeconds.toFixed(1)} s (${(storm.groupWindowMs / 1000).toFixed(0)} s window), ${storm.lost} lost`,
+  'a handful per channel, 0 lost', storm.lost === 0 && storm.channels.every((channel) => channel.posts <= 5),
 ]);
 
 process.stdout.write(`\nshopshift benchmarks; catalog: ${PRODUCTS.toLocaleString('en-US')} products, ${megabytes.toFixed(0)} MB CSV (${csvPath})\n`);

@@ -15,6 +15,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * The fake enforces what Discord enforces and a bot can get wrong: the 3-second callback deadline, a
  * single acknowledgement, message and command limits (400 50035), the first follow-up after a deferral
  * replacing the "thinking" message, Bot auth on bot routes; and it can be told to answer 429.
+ *
+ * Channel messages honour an enforced nonce (a resend within the window returns the message already made),
+ * replies by message_reference, and edits by PATCH. Two faults are switchable: a per-channel route bucket
+ * for message creates (429 with the headers @discordjs/rest reads, §11) and a connection dropped after a
+ * message is created, so a resend with the same nonce can be tested.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -47,6 +52,34 @@ export interface DiscordSimOptions {
   /** The root command's name in interactions (default shop). */
   root?: string;
   heartbeatIntervalMs?: number;
+  /** More text channels in the guild besides `channelId`. */
+  extraChannelIds?: string[];
+  /**
+   * How long an enforced nonce is remembered (default 5 minutes; Discord says "the past few minutes" [U]).
+   */
+  nonceWindowMs?: number;
+  /**
+   * Where a nonce must be unique: per channel (default), or across the author's messages as Discord's wording
+   * ("another message was created by the same author with the same nonce") could also be read [U].
+   */
+  nonceScope?: 'channel' | 'author';
+  /** Starts with the per-channel message bucket on (see `limitChannelPosts`). */
+  channelPostLimit?: ChannelPostLimit;
+}
+
+/** A fixed-window route bucket for POST /channels/{id}/messages, one per channel (its major parameter). */
+export interface ChannelPostLimit {
+  perWindow: number;
+  windowMs: number;
+}
+
+/** A successful PATCH /channels/{id}/messages/{message_id}. */
+export interface SimEdit {
+  channelId: string;
+  messageId: string;
+  body: Json;
+  files: SimFile[];
+  at: number;
 }
 
 export interface SimFile {
@@ -82,6 +115,10 @@ export interface SimMessage extends Json {
   components: Json[];
   attachments: Json[];
   flags: number;
+  /** As sent with the message; absent when none was. */
+  nonce?: string | number;
+  /** For a reply (type 19): `{type: 0, message_id, channel_id, guild_id}`. */
+  message_reference?: Json;
 }
 
 export interface InteractionHandle {
@@ -144,7 +181,22 @@ export interface DiscordSim {
   calls: SimCall[];
   /** What is registered: global, or in a guild. */
   registered(guildId?: string): Json[];
+  /** Messages created through POST /channels/{id}/messages (edits applied, `nonce` and `message_reference` kept), oldest first. */
   channelMessages(channelId?: string): SimMessage[];
+  /** Every successful PATCH /channels/{id}/messages/{message_id}, in order. */
+  edits: SimEdit[];
+  /**
+   * Turns the per-channel message bucket on, or off with null. Beyond it, POST /channels/{id}/messages answers
+   * 429 with Retry-After and X-RateLimit-* (scope user); answers within it carry X-RateLimit-* as Discord's do.
+   */
+  limitChannelPosts(limit: ChannelPostLimit | null): void;
+  /** POST /channels/{id}/messages answered 429 by the channel bucket, of one channel or all. */
+  rateLimitedPosts(channelId?: string): number;
+  /**
+   * The next `times` (default 1) POST /channels/{id}/messages that create a message drop the connection instead
+   * of answering: closed (the client sees "other side closed"), or reset (ECONNRESET, which @discordjs/rest retries).
+   */
+  failAfterPosting(times?: number, options?: { reset?: boolean }): void;
   /** Gateway sessions that identified. */
   sessions(): number;
   /** Gateway frames, by opcode and event name: what the bot sent and what the fake sent. */
@@ -188,7 +240,7 @@ function str(value: unknown): string {
 }
 
 class Invalid extends Error {
-  constructor(readonly field: string, message: string, readonly status = 400, readonly code = 50035) {
+  constructor(readonly field: string, message: string, readonly status = 400, readonly code = 50035, readonly errorCode = 'BASE_TYPE_INVALID') {
     super(message);
   }
 }
@@ -378,6 +430,15 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
   const filesByMessage = new Map<string, SimFile[]>();
   const sessions = new Set<Session>();
   const gateway: DiscordSim['gateway'] = { received: [], sent: [] };
+  const extraChannels = new Set(options.extraChannelIds ?? []);
+  const nonceWindowMs = options.nonceWindowMs ?? 5 * 60_000;
+  const nonceScope = options.nonceScope ?? 'channel';
+  const nonces = new Map<string, { message: SimMessage; at: number }>();
+  const edits: SimEdit[] = [];
+  let postLimit: ChannelPostLimit | null = options.channelPostLimit ?? null;
+  const postWindows = new Map<string, { start: number; count: number }>();
+  const limitedPosts = new Map<string, number>();
+  const drops = { left: 0, reset: false };
   let sequence = 0;
   let baseUrl = '';
 
@@ -419,7 +480,7 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
         id: role.id, name: role.name, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false,
         icon: null, unicode_emoji: null, position, permissions: role.id === guildId ? '2248473465835073' : '0', managed: false, mentionable: false, flags: 0,
       })),
-      channels: [channelObject(channelId)],
+      channels: [channelId, ...extraChannels].map(channelObject),
       members: [memberObject(botUserId, [], botUser), ...members.map((member) => memberObject(member.id, roleOf(member)))],
       threads: [], presences: [], voice_states: [], stage_instances: [], guild_scheduled_events: [], soundboard_sounds: [],
     };
@@ -613,6 +674,8 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
     status: number;
     json?: unknown;
     headers?: Record<string, string>;
+    /** The message this request created, if any. */
+    created?: SimMessage;
   }
 
   const ok = (json: unknown): Reply => ({ status: 200, json });
@@ -733,23 +796,101 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
       }
       return problem(405, 0, '405: Method Not Allowed');
     }
-    // /channels/{id}[/messages]
+    // /channels/{id}[/messages[/{message_id}]]
     if (first === 'channels') {
       if (!needsBot()) return problem(401, 0, '401: Unauthorized');
-      const [id, tail] = rest;
-      if (id !== channelId && !channelMessages.has(id ?? '')) return problem(404, 10003, 'Unknown Channel');
-      if (tail === undefined && method === 'GET') return ok(channelObject(id!));
-      if (tail === 'messages' && method === 'POST') {
-        const message = rec(body) ?? {};
-        checkMessage(message, files, true);
-        const created = newMessage(message, files, id!, 0, 0);
-        channelMessages.set(id!, [...(channelMessages.get(id!) ?? []), created]);
-        return ok(created);
+      const [id, tail, messageId, more] = rest;
+      if (!id || !isChannel(id)) return problem(404, 10003, 'Unknown Channel');
+      if (tail === undefined && method === 'GET') return ok(channelObject(id));
+      if (tail !== 'messages' || more !== undefined) return problem(404, 0, '404: Not Found');
+      if (messageId === undefined && method === 'POST') return createChannelMessage(id, rec(body) ?? {}, files);
+      if (messageId === undefined && method === 'GET') return ok([...(channelMessages.get(id) ?? [])].reverse());
+      const target = messageId === undefined ? undefined : messageIn(id, messageId);
+      if (!target) return unknownMessage();
+      if (method === 'GET') return ok(target);
+      if (method === 'PATCH') {
+        const edit = rec(body) ?? {};
+        checkMessage({ ...target, ...edit }, files, false);
+        editMessage(target, edit, files);
+        edits.push({ channelId: id, messageId: target.id, body: edit, files, at: Date.now() });
+        return ok(target);
       }
-      if (tail === 'messages' && method === 'GET') return ok([...(channelMessages.get(id!) ?? [])].reverse());
-      return problem(404, 0, '404: Not Found');
+      return problem(405, 0, '405: Method Not Allowed');
     }
     return problem(404, 0, '404: Not Found');
+  }
+
+  function isChannel(id: string): boolean {
+    return id === channelId || extraChannels.has(id) || channelMessages.has(id);
+  }
+
+  /** A message anyone in the channel can see (not an ephemeral interaction reply). */
+  function messageIn(inChannel: string, id: string): SimMessage | undefined {
+    return allMessages().find((message) => message.id === id && message.channel_id === inChannel && !(message.flags & EPHEMERAL));
+  }
+
+  function createChannelMessage(inChannel: string, body: Json, files: SimFile[]): Reply {
+    checkMessage(body, files, true);
+    const nonce = body.nonce;
+    const hasNonce = typeof nonce === 'string' || Number.isInteger(nonce);
+    if (typeof nonce === 'string' && nonce.length > 25) throw new Invalid('nonce', 'Must be 25 or fewer in length.', 400, 50035, 'BASE_TYPE_MAX_LENGTH');
+    if (nonce !== undefined && nonce !== null && !hasNonce) throw new Invalid('nonce', 'Nonce must be an integer or a string.');
+    const nonceKey = `${nonceScope === 'channel' ? inChannel : '*'}:${botUserId}:${String(nonce)}`;
+    if (body.enforce_nonce === true && hasNonce) {
+      const seen = nonces.get(nonceKey);
+      // The same author's message with this nonce is answered again, as it is now; nothing is created.
+      if (seen && Date.now() - seen.at <= nonceWindowMs) return ok(seen.message);
+    }
+    const reference = rec(body.message_reference);
+    let replyTo: SimMessage | undefined;
+    if (reference && (reference.type ?? 0) === 0) {
+      const referencedChannel = str(reference.channel_id) || inChannel;
+      replyTo = referencedChannel === inChannel ? messageIn(inChannel, str(reference.message_id)) : undefined;
+      if (!replyTo && reference.fail_if_not_exists !== false) throw new Invalid('message_reference', 'Unknown message', 400, 50035, 'REPLIES_UNKNOWN_MESSAGE');
+    }
+    // With fail_if_not_exists false, a reply to a message that is not there is sent as an ordinary message.
+    const created = newMessage(body, files, inChannel, replyTo ? 19 : 0, 0);
+    delete created.webhook_id; // the bot's own message, not a webhook's (newMessage marks interaction follow-ups, also type 19)
+    if (hasNonce) created.nonce = nonce as string | number;
+    if (replyTo) {
+      const { referenced_message: _nested, ...referenced } = replyTo;
+      created.message_reference = { type: 0, message_id: replyTo.id, channel_id: inChannel, guild_id: guildId };
+      created.referenced_message = referenced;
+    }
+    if (body.enforce_nonce === true && hasNonce) nonces.set(nonceKey, { message: created, at: Date.now() });
+    channelMessages.set(inChannel, [...(channelMessages.get(inChannel) ?? []), created]);
+    return { ...ok(created), created };
+  }
+
+  const BUCKET = 'b7f3a5c1e0d94f2a8c6e1d3b5a7f9c0e';
+
+  /** The channel bucket's headers for a POST that may go ahead, or its 429 when the window is used up. */
+  function takeChannelSlot(inChannel: string): { headers: Record<string, string> } | { limited: Reply } {
+    if (!postLimit) return { headers: {} };
+    const now = Date.now();
+    let window = postWindows.get(inChannel);
+    if (!window || now >= window.start + postLimit.windowMs) {
+      window = { start: now, count: 0 };
+      postWindows.set(inChannel, window);
+    }
+    const resetMs = window.start + postLimit.windowMs - now;
+    const headers = (remaining: number) => ({
+      'x-ratelimit-limit': String(postLimit!.perWindow), 'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': ((window.start + postLimit!.windowMs) / 1000).toFixed(3), 'x-ratelimit-reset-after': (resetMs / 1000).toFixed(3),
+      'x-ratelimit-bucket': BUCKET,
+    });
+    if (window.count >= postLimit.perWindow) {
+      limitedPosts.set(inChannel, (limitedPosts.get(inChannel) ?? 0) + 1);
+      return {
+        limited: {
+          status: 429,
+          json: { message: 'You are being rate limited.', retry_after: Number((resetMs / 1000).toFixed(3)), global: false },
+          headers: { ...headers(0), 'retry-after': String(Math.ceil(resetMs / 1000)), 'x-ratelimit-scope': 'user' },
+        },
+      };
+    }
+    window.count++;
+    return { headers: headers(postLimit.perWindow - window.count) };
   }
 
   function tokenIn(segments: readonly string[]): string | null {
@@ -803,13 +944,31 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
         },
       }, call);
     }
+    // The message-create route has a bucket per channel (its major parameter); any request on it counts, valid or not [U].
+    const postsTo = method === 'POST' && segments.length === 3 && segments[0] === 'channels' && segments[2] === 'messages' && authorization === `Bot ${token}`
+      ? segments[1]! : null;
+    let bucketHeaders: Record<string, string> = {};
+    if (postsTo !== null && isChannel(postsTo)) {
+      const slot = takeChannelSlot(postsTo);
+      if ('limited' in slot) return send(slot.limited, call);
+      bucketHeaders = slot.headers;
+    }
+    let reply: Reply;
     try {
-      send(route(method, segments, query, body, files, authorization), call);
+      reply = route(method, segments, query, body, files, authorization);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
-      const errors = { [error.field]: { _errors: [{ code: 'BASE_TYPE_INVALID', message: error.message }] } };
-      send({ status: error.status, json: error.code === 50035 ? { code: 50035, message: 'Invalid Form Body', errors } : { code: error.code, message: error.message } }, call);
+      const errors = { [error.field]: { _errors: [{ code: error.errorCode, message: error.message }] } };
+      reply = { status: error.status, json: error.code === 50035 ? { code: 50035, message: 'Invalid Form Body', errors } : { code: error.code, message: error.message } };
     }
+    if (reply.created && drops.left > 0) {
+      drops.left--;
+      record({ ...call, status: 0 });
+      if (drops.reset) incoming.socket.resetAndDestroy();
+      else incoming.socket.destroy();
+      return;
+    }
+    send({ ...reply, headers: { ...bucketHeaders, ...reply.headers } }, call);
   }
 
   const server = createServer((incoming, response) => {
@@ -840,6 +999,16 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
     calls,
     registered: (guild) => [...(commandSets.get(guild ?? 'global') ?? [])],
     channelMessages: (id = channelId) => [...(channelMessages.get(id) ?? [])],
+    edits,
+    limitChannelPosts(limit) {
+      postLimit = limit;
+      postWindows.clear();
+    },
+    rateLimitedPosts: (id) => (id === undefined ? [...limitedPosts.values()].reduce((sum, count) => sum + count, 0) : limitedPosts.get(id) ?? 0),
+    failAfterPosting(times = 1, { reset = false } = {}) {
+      drops.left += times;
+      drops.reset = reset;
+    },
     sessions: () => [...sessions].filter((session) => session.identified).length,
     gateway,
     sendCommand(input) {

@@ -10,6 +10,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * shopshift's Bolt app calls (form-encoded, JSON strings inside), the three-step file upload, `response_url`
  * endpoints with Slack's five uses, switchable 429s with Retry-After, and a Socket Mode link. Its driver signs
  * slash commands and button presses exactly as Slack does (§2), so the real Bolt receiver checks them.
+ *
+ * Channels keep what is posted (threads, message metadata, edits), and conversations.history/replies page
+ * through it as Slack does, so the outbox can look for a post it did not see confirmed. Two faults are
+ * switchable: a per-channel posting limit (§6: about one message a second, short bursts allowed) and a
+ * connection dropped after a post is stored.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -26,6 +31,50 @@ export interface SlackSimOptions {
   usergroups?: Record<string, string[]>;
   /** Posts each response_url accepts (Slack: 5 within 30 minutes [U]); later ones get 404 used_url. */
   responseUrlUses?: number;
+  /** The conversations that exist; any C…/G…/D… id by default. Others answer channel_not_found. */
+  channels?: string[];
+  /** Starts with a per-channel posting limit on (see `limitChannelPosts`). */
+  channelPostLimit?: ChannelPostLimit;
+}
+
+/** A token bucket per channel for chat.postMessage (Slack: about one message a second per channel, short bursts allowed). */
+export interface ChannelPostLimit {
+  /** Tokens added per second. */
+  perSecond: number;
+  /** Bucket size: posts allowed at once from a full bucket. */
+  burst: number;
+}
+
+/** What Slack keeps of message metadata: `event_type` and `event_payload` as sent. */
+export interface SlackMessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
+/** A message in a channel as the sim holds it, edits applied. */
+export interface SlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  /** The parent's ts for a thread reply; null for a top-level message. */
+  threadTs: string | null;
+  metadata: SlackMessageMetadata | null;
+  user: string;
+  botId: string;
+  /** Set by chat.update. */
+  edited: { user: string; ts: string } | null;
+  /** Files shared by files.completeUploadExternal, which Slack shows as a message of their own. */
+  files: { id: string; name: string; title: string }[];
+}
+
+export interface SlackUpdate {
+  channel: string;
+  ts: string;
+  /** As sent; null when the call left it out. */
+  text: string | null;
+  blocks: unknown[] | null;
+  at: number;
 }
 
 export interface SlackApiCall {
@@ -34,7 +83,7 @@ export interface SlackApiCall {
   args: Record<string, unknown>;
   /** From `Authorization: Bearer` or the form's `token`. */
   token: string | null;
-  /** HTTP status the sim answered with. */
+  /** HTTP status the sim answered with; 0 when it dropped the connection instead (`failAfterPosting`). */
   status: number;
   /** `error` of an ok:false answer. */
   error: string | null;
@@ -59,6 +108,8 @@ export interface SlackUpload {
   completed: boolean;
   channelId: string | null;
   title: string | null;
+  /** `thread_ts` of files.completeUploadExternal: the thread the file was shared into. */
+  threadTs: string | null;
 }
 
 export interface SigningOptions {
@@ -129,6 +180,19 @@ export interface SlackSim {
   rateLimit(fault: { method?: string | RegExp; retryAfterSeconds: number; times?: number }): void;
   /** The next `times` (default 1) calls of `method` answer `{ok:false, error}`. */
   failMethod(method: string, error: string, times?: number): void;
+  /** Messages posted (chat.postMessage, file shares), in order, with thread replies and edits applied; of one channel or all. */
+  messages(channel?: string): SlackMessage[];
+  /** Every successful chat.update, in order. */
+  updates: SlackUpdate[];
+  /** Turns the per-channel chat.postMessage token bucket on (429 + Retry-After beyond it), or off with null. */
+  limitChannelPosts(limit: ChannelPostLimit | null): void;
+  /** chat.postMessage calls answered 429 (by the channel limit or `rateLimit`), of one channel or all. */
+  rateLimitedPosts(channel?: string): number;
+  /**
+   * The next `times` (default 1) successful chat.postMessage calls store the message, then drop the connection
+   * without an answer, as a crash or timeout mid-call would look to the client.
+   */
+  failAfterPosting(times?: number): void;
   /** Polls until `probe` returns a value (not undefined/false/null), or rejects after `timeoutMs`. */
   waitFor<T>(probe: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   sendSlashCommand(appUrl: string, command: SlashCommandInput, signing: SigningOptions): Promise<AppAnswer>;
@@ -208,14 +272,111 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
   const responseUrlCount = new Map<string, number>();
   const rateLimits: { method?: string | RegExp; retryAfterSeconds: number; remaining: number }[] = [];
   const failures: { method: string; error: string; remaining: number }[] = [];
-  let ts = 1_700_000_000_000_100;
+  const knownChannels = options.channels ? new Set(options.channels) : null;
+  const stored = new Map<string, SlackMessage[]>();
+  const updates: SlackUpdate[] = [];
+  let postLimit: ChannelPostLimit | null = options.channelPostLimit ?? null;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  let dropsLeft = 0;
+  let lastMicros = 0;
   let sequence = 0;
   let base = '';
 
+  // A ts is the posting time in microseconds, unique: history's `oldest` filters are real Unix times.
   const nextTs = () => {
-    ts += 100;
-    return `${String(ts).slice(0, 10)}.${String(ts).slice(10)}`;
+    lastMicros = Math.max(Date.now() * 1000, lastMicros + 1);
+    return `${Math.floor(lastMicros / 1e6)}.${String(lastMicros % 1e6).padStart(6, '0')}`;
   };
+
+  const isChannel = (channel: string) => (knownChannels ? knownChannels.has(channel) : /^[CGD][A-Z0-9]+$/.test(channel));
+  const find = (channel: string, ts: string) => stored.get(channel)?.find((message) => message.ts === ts);
+  const threadOf = (channel: string, ts: string | undefined) => {
+    const parent = ts ? find(channel, ts) : undefined;
+    return parent ? (parent.threadTs ?? parent.ts) : (ts ?? null);
+  };
+
+  function store(message: SlackMessage): SlackMessage {
+    stored.set(message.channel, [...(stored.get(message.channel) ?? []), message]);
+    return message;
+  }
+
+  /** Seconds to wait when the channel's bucket is empty, else 0 (and a token is taken). */
+  function takePostToken(channel: string): number {
+    if (!postLimit) return 0;
+    const now = Date.now();
+    const bucket = buckets.get(channel) ?? { tokens: postLimit.burst, at: now };
+    bucket.tokens = Math.min(postLimit.burst, bucket.tokens + ((now - bucket.at) / 1000) * postLimit.perSecond);
+    bucket.at = now;
+    buckets.set(channel, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / postLimit.perSecond));
+  }
+
+  function metadataOf(args: Record<string, unknown>): SlackMessageMetadata | null | 'invalid' {
+    if (args.metadata === undefined) return null;
+    const metadata = args.metadata as { event_type?: unknown; event_payload?: unknown } | null;
+    const payload = metadata?.event_payload;
+    if (typeof metadata?.event_type !== 'string' || !metadata.event_type || payload === null || typeof payload !== 'object' || Array.isArray(payload)) return 'invalid';
+    return { event_type: metadata.event_type, event_payload: payload as Record<string, unknown> };
+  }
+
+  /** A message as conversations.history/replies and chat.* answers show it. */
+  function view(message: SlackMessage, withMetadata: boolean): Record<string, unknown> {
+    const replies = message.threadTs === null ? (stored.get(message.channel) ?? []).filter((each) => each.threadTs === message.ts) : [];
+    return {
+      type: 'message', user: message.user, bot_id: message.botId, app_id: 'A0SIM', text: message.text, blocks: message.blocks, ts: message.ts, team: teamId,
+      ...(message.threadTs ? { thread_ts: message.threadTs, parent_user_id: find(message.channel, message.threadTs)?.user ?? botUserId } : {}),
+      ...(replies.length > 0
+        ? { thread_ts: message.ts, reply_count: replies.length, reply_users_count: 1, reply_users: [botUserId], latest_reply: replies.at(-1)!.ts, is_locked: false, subscribed: false }
+        : {}),
+      ...(message.edited ? { edited: message.edited } : {}),
+      ...(message.files.length > 0 ? { files: message.files, upload: true } : {}),
+      ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}),
+    };
+  }
+
+  /** `oldest`/`latest` (exclusive unless `inclusive`) as a filter on ts, or the error for a malformed one. */
+  function timeWindow(args: Record<string, unknown>): ((ts: string) => boolean) | string {
+    const micros = (value: unknown): number | null | undefined => {
+      if (value === undefined || value === '') return undefined;
+      const match = /^(\d+)(?:\.(\d{0,6})\d*)?$/.exec(String(value));
+      return match ? Number(match[1]) * 1e6 + Number((match[2] ?? '').padEnd(6, '0')) : null;
+    };
+    const oldest = micros(args.oldest);
+    const latest = micros(args.latest);
+    if (oldest === null) return 'invalid_ts_oldest';
+    if (latest === null) return 'invalid_ts_latest';
+    const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+    return (ts) => {
+      const at = micros(ts)!;
+      return (oldest === undefined || at > oldest || (inclusive && at === oldest)) && (latest === undefined || at < latest || (inclusive && at === latest));
+    };
+  }
+
+  /** One page of `messages` (already in answer order) by `limit` and `cursor`, with `has_more` and the next cursor. */
+  function page(messages: SlackMessage[], args: Record<string, unknown>, defaultLimit: number, maxLimit: number) {
+    const asked = Number(args.limit);
+    const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, maxLimit) : defaultLimit;
+    let start = 0;
+    if (typeof args.cursor === 'string' && args.cursor !== '') {
+      const ts = /^next_ts:(\d+\.\d{6})$/.exec(Buffer.from(args.cursor, 'base64').toString('utf8'))?.[1];
+      start = ts === undefined ? -1 : messages.findIndex((message) => message.ts === ts);
+      if (start < 0) return { status: 200, body: { ok: false, error: 'invalid_cursor' } };
+    }
+    const shown = messages.slice(start, start + limit);
+    const next = messages[start + limit];
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+    return {
+      status: 200,
+      body: {
+        ok: true, messages: shown.map((message) => view(message, withMetadata)), has_more: next !== undefined, pin_count: 0,
+        ...(next ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } } : {}),
+      },
+    };
+  }
 
   function webApi(method: string, args: Record<string, unknown>, token: string | null): { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
     const limited = rateLimits.find((fault) => fault.remaining > 0 && (fault.method === undefined || (typeof fault.method === 'string' ? fault.method === method : fault.method.test(method))));
@@ -238,16 +399,62 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
         return { status: 200, body: { ok: true, url: `${base.replace(/^http/, 'ws')}/link` } };
       case 'chat.postMessage': {
         const channel = text('channel');
-        if (!channel) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
+        if (!channel || !isChannel(channel)) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
+        const retryAfter = takePostToken(channel);
+        if (retryAfter > 0) return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(retryAfter) } };
         if (!text('text') && !Array.isArray(args.blocks)) return { status: 200, body: { ok: false, error: 'no_text' } };
-        const messageTs = nextTs();
-        return { status: 200, body: { ok: true, channel, ts: messageTs, message: { type: 'message', user: botUserId, bot_id: botId, text: text('text') ?? '', blocks: args.blocks ?? [], ts: messageTs } } };
+        const metadata = metadataOf(args);
+        if (metadata === 'invalid') return { status: 200, body: { ok: false, error: 'invalid_metadata_format' } };
+        let threadTs: string | null = null;
+        if (text('thread_ts')) {
+          const parent = find(channel, text('thread_ts')!);
+          if (!parent) return { status: 200, body: { ok: false, error: 'thread_not_found' } };
+          // A reply's ts puts the message in that reply's thread [U].
+          threadTs = parent.threadTs ?? parent.ts;
+        }
+        const message = store({
+          channel, ts: nextTs(), text: text('text') ?? '', blocks: Array.isArray(args.blocks) ? args.blocks : [], threadTs, metadata,
+          user: botUserId, botId, edited: null, files: [],
+        });
+        return { status: 200, body: { ok: true, channel, ts: message.ts, message: view(message, true) } };
       }
       case 'chat.update': {
         const channel = text('channel');
         const messageTs = text('ts');
-        if (!channel || !messageTs) return { status: 200, body: { ok: false, error: channel ? 'message_not_found' : 'channel_not_found' } };
-        return { status: 200, body: { ok: true, channel, ts: messageTs, text: text('text') ?? '' } };
+        if (!channel || !isChannel(channel)) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
+        const message = messageTs ? find(channel, messageTs) : undefined;
+        if (!message) return { status: 200, body: { ok: false, error: 'message_not_found' } };
+        if (text('text') === undefined && !Array.isArray(args.blocks) && !Array.isArray(args.attachments)) return { status: 200, body: { ok: false, error: 'no_text' } };
+        const metadata = metadataOf(args);
+        if (metadata === 'invalid') return { status: 200, body: { ok: false, error: 'invalid_metadata_format' } };
+        // Slack keeps the old blocks only when neither blocks nor text is given; text alone removes them.
+        if (Array.isArray(args.blocks)) message.blocks = args.blocks;
+        else if (text('text') !== undefined) message.blocks = [];
+        if (text('text') !== undefined) message.text = text('text')!;
+        if (metadata) message.metadata = metadata;
+        message.edited = { user: botUserId, ts: nextTs() };
+        updates.push({ channel, ts: message.ts, text: text('text') ?? null, blocks: Array.isArray(args.blocks) ? args.blocks : null, at: Date.now() });
+        return { status: 200, body: { ok: true, channel, ts: message.ts, text: message.text, message: view(message, true) } };
+      }
+      case 'conversations.history': {
+        const channel = text('channel');
+        if (!channel || !isChannel(channel)) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
+        const window = timeWindow(args);
+        if (typeof window === 'string') return { status: 200, body: { ok: false, error: window } };
+        const newestFirst = (stored.get(channel) ?? []).filter((message) => message.threadTs === null && window(message.ts)).reverse();
+        return page(newestFirst, args, 100, 999);
+      }
+      case 'conversations.replies': {
+        const channel = text('channel');
+        if (!channel || !isChannel(channel)) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
+        const asked = text('ts') ? find(channel, text('ts')!) : undefined;
+        if (!asked) return { status: 200, body: { ok: false, error: 'thread_not_found' } };
+        const window = timeWindow(args);
+        if (typeof window === 'string') return { status: 200, body: { ok: false, error: window } };
+        // Any message of a thread names the whole thread; the parent leads the first page whatever the window [U].
+        const parent = asked.threadTs ? find(channel, asked.threadTs)! : asked;
+        const replies = (stored.get(channel) ?? []).filter((message) => message.threadTs === parent.ts && window(message.ts));
+        return page([parent, ...replies], args, 1000, 1000);
       }
       case 'usergroups.users.list': {
         const members = usergroups.get(text('usergroup') ?? '');
@@ -260,20 +467,31 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
         if (!filename) return { status: 200, body: { ok: false, error: 'invalid_arguments' } };
         if (!Number.isInteger(length) || length <= 0) return { status: 200, body: { ok: false, error: 'invalid_length' } };
         const fileId = `F${String(uploads.length + 1).padStart(4, '0')}`;
-        uploads.push({ fileId, filename, length, content: null, completed: false, channelId: null, title: null });
+        uploads.push({ fileId, filename, length, content: null, completed: false, channelId: null, title: null, threadTs: null });
         return { status: 200, body: { ok: true, upload_url: `${base}/upload/${fileId}`, file_id: fileId } };
       }
       case 'files.completeUploadExternal': {
         const files = args.files;
         if (!Array.isArray(files) || files.length === 0) return { status: 200, body: { ok: false, error: 'invalid_arguments' } };
+        const channel = text('channel_id');
+        if (channel !== undefined && !isChannel(channel)) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
         const done = [];
         for (const file of files as { id?: string; title?: string }[]) {
           const upload = uploads.find((candidate) => candidate.fileId === file.id);
           if (!upload || upload.content === null) return { status: 200, body: { ok: false, error: 'file_not_found' } };
           upload.completed = true;
-          upload.channelId = text('channel_id') ?? null;
+          upload.channelId = channel ?? null;
           upload.title = file.title ?? upload.filename;
+          upload.threadTs = text('thread_ts') ?? null;
           done.push({ id: upload.fileId, name: upload.filename, title: upload.title, size: upload.content.length });
+        }
+        // Shared files show up in the channel (or thread) as a message carrying them.
+        if (channel !== undefined) {
+          const parent = threadOf(channel, text('thread_ts'));
+          store({
+            channel, ts: nextTs(), text: text('initial_comment') ?? '', blocks: [], threadTs: parent, metadata: null, user: botUserId, botId, edited: null,
+            files: done.map((file) => ({ id: file.id, name: file.name, title: file.title })),
+          });
         }
         return { status: 200, body: { ok: true, files: done } };
       }
@@ -295,6 +513,11 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
       const token = bearer ?? (typeof args.token === 'string' ? args.token : null);
       const answer = webApi(method, args, token);
+      if (method === 'chat.postMessage' && answer.body.ok === true && dropsLeft > 0) {
+        dropsLeft--;
+        calls.push({ method, args, token, status: 0, error: null, at: Date.now() });
+        return void req.socket.destroy();
+      }
       calls.push({ method, args, token, status: answer.status, error: answer.body.ok === false ? String(answer.body.error) : null, at: Date.now() });
       return void json(res, answer.status, answer.body, answer.headers);
     }
@@ -398,6 +621,17 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     newResponseUrl,
     rateLimit: ({ method, retryAfterSeconds, times = 1 }) => void rateLimits.push({ ...(method === undefined ? {} : { method }), retryAfterSeconds, remaining: times }),
     failMethod: (method, error, times = 1) => void failures.push({ method, error, remaining: times }),
+    messages: (channel) => (channel === undefined ? [...stored.values()].flat().sort((a, b) => a.ts.localeCompare(b.ts)) : [...(stored.get(channel) ?? [])])
+      .map((message) => ({ ...message, blocks: [...message.blocks], files: [...message.files] })),
+    updates,
+    limitChannelPosts(limit) {
+      postLimit = limit;
+      buckets.clear();
+    },
+    rateLimitedPosts: (channel) => calls.filter((call) => call.method === 'chat.postMessage' && call.status === 429 && (channel === undefined || call.args.channel === channel)).length,
+    failAfterPosting(times = 1) {
+      dropsLeft += times;
+    },
     async waitFor(probe, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -113,7 +113,9 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     intents: [GatewayIntentBits.Guilds],
     allowedMentions: NO_MENTIONS,
     ...clientOptions,
-    rest: { ...restOptions, api: settings.DISCORD_API_URL },
+    // Node's fetch, not @discordjs/rest's bundled undici: that undici hands multipart bodies (attachments) to
+    // whatever undici dispatcher was installed globally first, and another undici version there cannot read them.
+    rest: { makeRequest: fetch, ...restOptions, api: settings.DISCORD_API_URL },
   });
 
   client.on(Events.Error, (error) => baseLog.error({ err: error }, 'discord client error'));

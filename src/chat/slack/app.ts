@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { format } from 'node:util';
-import { App, LogLevel, type BlockAction, type Logger as BoltLogger, type RespondArguments, type RespondFn, type webApi } from '@slack/bolt';
+import { App, LogLevel, webApi, type BlockAction, type Logger as BoltLogger, type RespondArguments, type RespondFn } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import { ConfigError, newRef, toUserText } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -335,7 +335,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       if (server) return (server.address() as AddressInfo | null)?.port ?? null;
       return settings.SLACK_SOCKET_MODE && routes.length > 0 ? settings.PORT : null;
     },
-    delivery: slackDelivery(app.client, slackLog),
+    // Its own client: the outbox retries itself, after checking the channel's history, so a post whose
+    // answer was lost is not repeated blindly by the client; a 429 comes back with its Retry-After.
+    delivery: slackDelivery(
+      new webApi.WebClient(credentials.token, {
+        slackApiUrl: settings.SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: boltLogger(slackLog), logLevel: LogLevel.INFO,
+      }),
+      slackLog,
+    ),
   };
   return slackApp;
 }
