@@ -5,7 +5,7 @@ import { createCommands } from '../commands/index.js';
 import { alertForStatusChange, createAlerts, type AlertEvent, type ChannelPoster } from './alerts/alerts.js';
 import { createOutbox, type ChannelDelivery, type Platform } from './alerts/outbox.js';
 import { createDiscordBot } from './chat/discord/client.js';
-import { createServices } from './chat/services.js';
+import { createServices, type ShopshiftServices } from './chat/services.js';
 import { createSlackApp, type SlackRoute } from './chat/slack/app.js';
 import { createJobRunner, processOwner } from './schedule/job-runner.js';
 import { reconcileJob, reconcileJobName } from './schedule/reconcile-job.js';
@@ -138,9 +138,18 @@ async function createReconcileRunner(
   return runner;
 }
 
+export interface BotOptions {
+  /** Deliveries for platforms the bot does not connect itself: the terminal chat's ('console'). */
+  deliveries?: Partial<Record<Platform, ChannelDelivery>>;
+  /** The interface the HTTP server listens on when Slack's does not serve the routes; every interface by default. */
+  host?: string;
+}
+
 export interface RunningBot {
   /** The HTTP port serving Slack (HTTP mode), the webhooks and /healthz. */
   port: number | null;
+  /** The services the adapters use, for a chat the caller runs itself (the terminal). */
+  services: ShopshiftServices;
   stop(): Promise<void>;
 }
 
@@ -149,12 +158,12 @@ export interface RunningBot {
  * set of commands and services; TikTok and Shopify webhooks on the same port; alerts to the channels
  * subscribed to them.
  */
-export async function startBot(config: Config, store: Store, log: Logger): Promise<RunningBot> {
+export async function startBot(config: Config, store: Store, log: Logger, options: BotOptions = {}): Promise<RunningBot> {
   const root = config.SHOP_COMMAND;
   const commands = createCommands(root);
   const shop = shopKeyOf(config);
   // Messages go out through the adapters, which need the services first: their deliveries are bound once they are up.
-  const deliveries: Partial<Record<Platform, ChannelDelivery>> = {};
+  const deliveries: Partial<Record<Platform, ChannelDelivery>> = { ...options.deliveries };
   const outbox = createOutbox({
     store, deliveries, log,
     settings: { pacingMs: { slack: config.SLACK_CHANNEL_PACING_MS, discord: config.DISCORD_CHANNEL_PACING_MS }, maxAttempts: config.OUTBOX_MAX_ATTEMPTS },
@@ -162,7 +171,7 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
   const alerts = createAlerts({ store, outbox, log, shops: [shop], settings: { groupWindowMs: config.ALERT_GROUP_WINDOW_MS, remindEveryMs: config.ALERT_REMIND_EVERY_MS } });
   const raise = (event: AlertEvent) => alerts.raise(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
   const posterFor = (platform: Platform): ChannelPoster => async (channelId, reply) => void (await outbox.send({ platform, channelId, reply }));
-  const posters = { slack: posterFor('slack'), discord: posterFor('discord') };
+  const posters = { slack: posterFor('slack'), discord: posterFor('discord'), ...(deliveries.console ? { console: posterFor('console') } : {}) };
   // The ledger of scheduled runs: a missed run is caught up once, and of two processes only one runs each occurrence.
   const ledger = await openFileRunLedger(config.DATA_DIR);
   const owner = processOwner();
@@ -186,7 +195,7 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
   }
   if (!slackOverHttp) {
     const server = createHttpServer({ routes, log });
-    server.listen(config.PORT);
+    server.listen(config.PORT, options.host);
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
     stops.push(() => new Promise((resolve) => server.close(() => resolve())));
@@ -208,6 +217,7 @@ export async function startBot(config: Config, store: Store, log: Logger): Promi
   stops.push(() => outbox.stop(), () => alerts.stop(), () => summaries.stop(), () => reconcile.stop());
   return {
     port,
+    services,
     async stop() {
       log.info('stopping');
       for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stop failed'));

@@ -1,12 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../log.js';
 import type { AnyCommand, CommandContext } from '../command.js';
 import { dispatch, parseCommandText } from '../dispatch.js';
-import { fileBytes, renderText, type Reply } from '../message.js';
+import type { Reply } from '../message.js';
 import type { ShopshiftServices } from '../services.js';
+import { printReply } from './print-reply.js';
 
 export interface ConsoleChatOptions {
   input: Readable;
@@ -18,6 +17,8 @@ export interface ConsoleChatOptions {
   /** Where attachments (the findings CSV) are written, since a terminal cannot show them. */
   filesDir: string;
   now(): number;
+  /** Ends the chat as the end of input does (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -29,17 +30,7 @@ export function runConsoleChat(options: ConsoleChatOptions): Promise<void> {
   const print = (text: string): void => {
     output.write(`${text}\n`);
   };
-  const show = async (answer: Reply) => {
-    const files = answer.parts.filter((part) => part.kind === 'file');
-    const shown = answer.parts.filter((part) => part.kind !== 'file');
-    if (shown.length) print(renderText(shown));
-    for (const file of files) {
-      await mkdir(options.filesDir, { recursive: true });
-      const path = join(options.filesDir, file.name);
-      await writeFile(path, fileBytes(file));
-      print(`(attachment ${file.name} saved to ${path})`);
-    }
-  };
+  const show = (answer: Reply) => printReply(answer, { print, filesDir: options.filesDir, root });
   const context: CommandContext = {
     user: { id: 'console', name: 'you', platform: 'console', isManager: true },
     channelId: 'console',
@@ -70,8 +61,10 @@ export function runConsoleChat(options: ConsoleChatOptions): Promise<void> {
         }
         const invocation = parseCommandText(text.slice(prefix.length), commands, root);
         await show('error' in invocation ? invocation.error : await dispatch(invocation, context, { commands, root }));
-      });
+      }).catch((error: unknown) => log.error({ err: error }, 'terminal reply failed'));
     });
     lines.on('close', () => void queue.then(resolve));
+    if (options.signal?.aborted) lines.close();
+    options.signal?.addEventListener('abort', () => lines.close(), { once: true });
   });
 }
