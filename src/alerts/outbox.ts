@@ -20,6 +20,11 @@ export interface ChannelDelivery {
   findPosted?(channelId: string, key: string, options: { since: number; threadRef?: string }): Promise<string | null>;
   /** A failure retrying cannot mend (unknown channel, no access): the message is given up at once. */
   isPermanent(error: unknown): boolean;
+  /**
+   * The platform answered and refused, so nothing was posted. Any other failure (a dropped connection,
+   * a timeout) may have posted it: the retry looks for it first.
+   */
+  wasRefused(error: unknown): boolean;
   /** How long the platform asked to wait, when it did (a 429 the client did not absorb). */
   retryAfterMs?(error: unknown): number | null;
 }
@@ -123,7 +128,8 @@ export function createOutbox(deps: {
       const permanent = delivery.isPermanent(error) || sending.attempts >= settings.maxAttempts;
       const wait = delivery.retryAfterMs?.(error) ?? Math.min(settings.retryBaseMs * 2 ** (sending.attempts - 1), settings.maxRetryDelayMs);
       await save(sending, {
-        state: permanent ? 'failed' : 'pending', error: errorText(error), nextAttemptAt: new Date(now() + wait).toISOString(), ...(permanent ? { body: null } : {}),
+        state: permanent ? 'failed' : delivery.wasRefused(error) ? 'pending' : 'sending',
+        error: errorText(error), nextAttemptAt: new Date(now() + wait).toISOString(), ...(permanent ? { body: null } : {}),
       });
       deps.log[permanent ? 'error' : 'warn'](
         { outboxId: message.id, platform: message.platform, channelId: message.channelId, attempt: sending.attempts, err: error },

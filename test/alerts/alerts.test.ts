@@ -43,6 +43,7 @@ async function setUp() {
       delivered.push({ op: 'update', channel: `${platform}:${channelId}`, reply, ref, under: ref });
     },
     isPermanent: () => false,
+    wasRefused: () => true,
   });
   const logs = captureLogs();
   const outbox = createOutbox({ store, deliveries: { slack: recording('slack'), discord: recording('discord') }, log: logs.log, now, settings: { pacingMs: {} } });

@@ -36,6 +36,8 @@ function recordingDelivery(options: { failures?: Map<string, Error[]>; posted?: 
       return options.posted?.get(key) ?? null;
     },
     isPermanent: (error) => error instanceof Error && error.message === 'channel_not_found',
+    // A hang-up may come after the post landed; anything else is the platform saying no.
+    wasRefused: (error) => !(error instanceof Error && error.message === 'socket hang up'),
   };
   return { delivery, calls };
 }

@@ -23,5 +23,6 @@ export function consoleDelivery(printer: ReplyPrinter, options: { prefix?: strin
     },
     // Writing to the terminal does not fail in a way a retry would mend.
     isPermanent: () => true,
+    wasRefused: () => true,
   };
 }

@@ -1,4 +1,4 @@
-import { DiscordAPIError, type Client } from 'discord.js';
+import { DiscordAPIError, RateLimitError, type Client } from 'discord.js';
 import type { ChannelDelivery } from '../../alerts/outbox.js';
 import { payload, renderDiscord } from './render.js';
 
@@ -36,6 +36,7 @@ export function discordDelivery(client: Client): ChannelDelivery {
       const channel = await sendable(channelId);
       await channel.messages.edit(ref, payload(renderDiscord(reply)));
     },
+    wasRefused: (error) => error instanceof DiscordAPIError || error instanceof RateLimitError || error instanceof NotSendableError,
     isPermanent: (error) => error instanceof NotSendableError || (error instanceof DiscordAPIError && PERMANENT_CODES.has(Number(error.code))),
   };
 }

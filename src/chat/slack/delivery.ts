@@ -57,6 +57,7 @@ export function slackDelivery(client: webApi.WebClient, log: Logger): ChannelDel
       return found?.ts ?? null;
     },
     isPermanent: (error) => PERMANENT.has(codeOf(error) ?? ''),
+    wasRefused: (error) => codeOf(error) !== undefined || (error as { code?: unknown } | null)?.code === 'slack_webapi_rate_limited_error',
     retryAfterMs(error) {
       const seconds = (error as { retryAfter?: unknown } | null)?.retryAfter;
       return typeof seconds === 'number' ? seconds * 1000 : null;
