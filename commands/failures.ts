@@ -18,14 +18,16 @@ export default defineCommand({
   options: {
     reason: opt.string('Only failures whose reason contains this text', { maxLength: 100 }),
     since: opt.string('Only failures newer than this: 30m, 24h, 7d', { maxLength: 10 }),
-    retry: opt.string('Queue this product (handle) for the next migration run', { maxLength: 255 }),
+    retry: opt.string('Submit this failed product (handle) to TikTok Shop again', { maxLength: 255 }),
   },
   positional: ['reason'],
   permission: ({ retry }) => (retry ? 'manage' : 'read'),
   async handler(context, { reason, since, retry }) {
     if (retry) {
-      await context.services.failures.retry(retry, context.user.name);
-      return reply([m.text(`${retry} is queued; the next "migration start" or "migration resume" pushes it again.`)]);
+      const { resubmitting } = await context.services.failures.retry(retry, context.user.name);
+      return reply([m.text(resubmitting
+        ? `${retry} is being submitted to TikTok Shop again (asked by ${context.user.name}); a failure or its recovery shows up in the alert.`
+        : `${retry} is queued; a migration is under way or paused, and its next run ("migration resume") pushes it again.`)]);
     }
     const from = since === undefined ? undefined : sinceMs(since, context.now());
     if (from === null) return reply([m.text('since: use a duration such as 30m, 24h or 7d.')], 'ephemeral');

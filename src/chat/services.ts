@@ -55,8 +55,11 @@ export interface ShopshiftServices {
   };
   failures: {
     list(filter: { reason?: string; sinceMs?: number }): Promise<Listing[]>;
-    /** Queues a listing whose create failed for the next run; a rejected one needs an edit instead. */
-    retry(handle: string, by: string): Promise<Listing>;
+    /**
+     * Re-submits a listing whose create failed: at once in a job of its own when no migration is under way,
+     * else it waits for the current one's next run. A rejected one needs an edit instead.
+     */
+    retry(handle: string, by: string): Promise<{ listing: Listing; resubmitting: boolean }>;
   };
 }
 
@@ -209,9 +212,14 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
           throw new UserInputError(`"${handle}" was rejected by TikTok review; fix it in Shopify and edit the listing on TikTok Shop (shopshift does not edit listings yet).`);
         }
         if (listing.state !== 'error') throw new UserInputError(`"${handle}" is ${listing.state.replace('_', ' ')}, not failed.`);
+        const underWay = (await store.jobs.current(shop)) !== undefined;
+        // Connected first: without TikTok Shop settings the retry says so and changes nothing.
+        const migration = underWay ? null : await migrationDeps();
         const queued: Listing = { ...listing, state: 'pending', reasons: [`retry asked by ${by}`], updatedAt: new Date(deps.now()).toISOString() };
         await store.listings.put(queued);
-        return queued;
+        if (!migration) return { listing: queued, resubmitting: false };
+        inBackground((onProduct) => startMigration(migration, { shop, dryRun: false, limit: null, only: [handle] }, { onProduct }), () => undefined);
+        return { listing: queued, resubmitting: true };
       },
     },
   };

@@ -63,7 +63,7 @@ function isAlive(job: MigrationJob, now: number): boolean {
 /** Starts a migration of the latest audit's ready products; one job per shop at a time. */
 export async function startMigration(
   deps: MigrationDeps,
-  options: { shop: string; dryRun: boolean; limit: number | null },
+  options: { shop: string; dryRun: boolean; limit: number | null; only?: readonly string[] },
   events: MigrationEvents = {},
 ): Promise<MigrationJob> {
   const { store, clock } = deps;
@@ -80,7 +80,7 @@ export async function startMigration(
   const now = iso(clock.now());
   const job: MigrationJob = {
     id: randomUUID(), shop: options.shop, status: 'running', location: audit.location, auditRunId: audit.id, dryRun: options.dryRun,
-    limit: options.limit, note: null, startedAt: now, updatedAt: now, heartbeatAt: now, owner: thisProcess,
+    limit: options.limit, note: null, startedAt: now, updatedAt: now, heartbeatAt: now, owner: thisProcess, only: options.only ? [...options.only] : null,
   };
   if (!options.dryRun) await store.jobs.put(job);
   return runJob(deps, job, events);
@@ -132,6 +132,7 @@ async function runJob(deps: MigrationDeps, initial: MigrationJob, events: Migrat
   };
 
   const migrateOne = async (product: Product): Promise<void> => {
+    if (job.only && !job.only.includes(product.handle)) return;
     const verdict = verdicts[product.handle];
     if (verdict !== 'ready' && verdict !== 'warnings') return;
     const match = deps.categories.lookup(product);

@@ -86,6 +86,8 @@ export const migrationJobSchema = z.object({
   heartbeatAt: z.string(),
   /** "host:pid" of the process working on it, so a dead one on this host is known at once. */
   owner: z.string().default(''),
+  /** The product handles a retry job is limited to; null for the whole catalog. */
+  only: z.array(z.string()).nullable().optional(),
 });
 export type MigrationJob = z.infer<typeof migrationJobSchema>;
 

@@ -81,10 +81,19 @@ describe('/shop failures', () => {
     expect(decodeAction(encodeAction(button.action))).toEqual(button.action);
   });
 
-  it('queues a failed create again when its retry button is pressed', async () => {
+  it('leaves a failed create as it is when its retry cannot reach TikTok Shop, and says what is missing', async () => {
     const { run, store } = await chatHarness();
     await store.listings.put(makeListing({ shop: 'default', handle: 'c', sellerSkus: ['C'], state: 'error', reasons: ['timeout'] }));
-    expect(renderText((await run('failures --retry c')).parts)).toBe('c is queued; the next "migration start" or "migration resume" pushes it again.');
+    expect(renderText((await run('failures --retry c')).parts)).toMatch(/^Connecting to TikTok Shop needs TIKTOK_APP_KEY/);
+    expect((await store.listings.get('default', 'c'))?.state).toBe('error');
+  });
+
+  it('queues a failed create for the migration under way instead of starting another', async () => {
+    const { run, store } = await chatHarness();
+    await store.listings.put(makeListing({ shop: 'default', handle: 'c', sellerSkus: ['C'], state: 'error', reasons: ['timeout'] }));
+    const at = new Date().toISOString();
+    await store.jobs.put({ id: 'j1', shop: 'default', status: 'paused', location: 'x.csv', auditRunId: 'a', dryRun: false, limit: null, note: 'paused by ada', startedAt: at, updatedAt: at, heartbeatAt: at, owner: 'h:1' });
+    expect(renderText((await run('failures --retry c')).parts)).toBe('c is queued; a migration is under way or paused, and its next run ("migration resume") pushes it again.');
     expect((await store.listings.get('default', 'c'))?.state).toBe('pending');
   });
 

@@ -80,9 +80,9 @@ describe('an alert’s life on Slack: grouped, acknowledged, recovered in its th
     const [alert] = topLevel();
     const button = (alert!.blocks as { type: string; elements?: { value?: string; text?: { text: string } }[] }[])
       .flatMap((block) => block.elements ?? []).find((element) => element.text?.text === 'Acknowledge all')!;
-    const pressed = await slack.sendBlockAction(`${base}/slack/events`, { userId: 'U2', userName: 'grace', channelId: CHANNEL, actionId: 'shopshift:0', value: button.value!, messageTs: alert!.ts }, { signingSecret: SIGNING_SECRET });
+    const pressed = await slack.sendBlockAction(`${base}/slack/events`, { userId: 'U2', userName: 'grace', channelId: CHANNEL, actionId: 'shopshift:0', value: button.value!, messageTs: alert!.ts! }, { signingSecret: SIGNING_SECRET });
     expect(pressed.status).toBe(200);
-    const update = await slack.waitFor(() => slack.updates.find((candidate) => candidate.ts === alert!.ts && /Acknowledged by grace/.test(candidate.text)));
+    const update = await slack.waitFor(() => slack.updates.find((candidate) => candidate.ts === alert!.ts && /Acknowledged by grace/.test(candidate.text ?? '')));
     expect(JSON.stringify(update.blocks)).not.toContain('Acknowledge all');
   });
 
@@ -91,7 +91,7 @@ describe('an alert’s life on Slack: grouped, acknowledged, recovered in its th
     await tiktokSays('1729592969712207001', 'PRODUCT_FIRST_PASS_REVIEW');
     const note = await slack.waitFor(() => slack.messages(CHANNEL).find((message) => message.threadTs === alert!.ts && /Recovered: cup/.test(message.text)));
     expect(note.text).toBe('✅ Recovered: cup.');
-    await slack.waitFor(() => slack.updates.find((update) => update.ts === alert!.ts && /1 of 3 recovered/.test(update.text)));
+    await slack.waitFor(() => slack.updates.find((update) => update.ts === alert!.ts && /1 of 3 recovered/.test(update.text ?? '')));
     expect(topLevel()).toHaveLength(1);
   });
 });

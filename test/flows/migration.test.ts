@@ -149,6 +149,30 @@ describe('a migration that is interrupted', () => {
   });
 });
 
+describe('a retry of one failed listing', () => {
+  it('re-submits that product alone, in a job of its own', async () => {
+    const setup = await setUp(30, { seed: 5 });
+    try {
+      const { sim, store, config } = setup;
+      const deps = await createMigrationDeps(config, store, log, { dryRun: false });
+      await startMigration(deps, { shop: sim.shopCipher, dryRun: false, limit: 3 });
+      const [first] = await store.listings.list(sim.shopCipher);
+      // As if its create had failed: a retry puts it back to pending and runs for it alone.
+      await store.listings.put({ ...first!, state: 'pending', tiktokProductId: null, reasons: ['retry asked by ada'] });
+      const others = (await store.listings.list(sim.shopCipher)).filter((listing) => listing.handle !== first!.handle);
+      await store.jobs.put({ ...(await store.jobs.current(sim.shopCipher))!, status: 'completed' });
+      const retry = await startMigration(deps, { shop: sim.shopCipher, dryRun: false, limit: null, only: [first!.handle] });
+      expect(retry).toMatchObject({ status: 'completed', only: [first!.handle] });
+      // The simulator still holds the product, so the retry finds it by seller SKU rather than creating a second.
+      expect(await store.listings.get(sim.shopCipher, first!.handle)).toMatchObject({ tiktokProductId: first!.tiktokProductId, state: expect.stringMatching(/in_review|live/) });
+      expect(sim.products.size).toBe(3);
+      expect((await store.listings.list(sim.shopCipher)).filter((listing) => listing.handle !== first!.handle)).toEqual(others);
+    } finally {
+      await tearDown(setup);
+    }
+  }, 60_000);
+});
+
 describe('listing outcomes delivered by TikTok webhooks', () => {
   it('tracks every listing to live or rejected from the simulator’s signed webhooks, duplicates applied once', async () => {
     let store: Store | null = null;
