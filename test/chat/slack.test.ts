@@ -311,6 +311,9 @@ describe('Slack app: buttons', () => {
   it('runs the action behind Retry on /shop failures for a manager', async () => {
     const { button, press, replyTo, store } = await failuresWithRetryButton();
     expect(button).toMatchObject({ action_id: 'shopshift:0', text: { text: 'Retry mug-10' } });
+    // A paused migration is under way, so the retry queues the product for it.
+    const at = new Date().toISOString();
+    await store.jobs.put({ id: 'j1', shop: 'default', status: 'paused', location: 'x.csv', auditRunId: 'a', dryRun: false, limit: null, note: 'paused', startedAt: at, updatedAt: at, heartbeatAt: at, owner: 'h:1' });
     const answer = await press(MANAGER);
     expect(answer).toMatchObject({ status: 200, body: '' });
     const post = await replyTo(answer.responseUrl);
