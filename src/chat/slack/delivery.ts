@@ -24,7 +24,7 @@ interface HistoryMessage {
 
 /**
  * The outbox's way into a Slack channel, through the app's Web API client: chat.postMessage with the
- * outbox key in message metadata, the reply's files uploaded into the message's thread, chat.update for
+ * outbox key in message metadata, the reply's files uploaded beside it, chat.update for
  * a new version, and conversations.history/replies to find a post the process did not see confirmed.
  */
 export function slackDelivery(client: webApi.WebClient, log: Logger): ChannelDelivery {
@@ -37,7 +37,9 @@ export function slackDelivery(client: webApi.WebClient, log: Logger): ChannelDel
       });
       const ts = String(posted.ts);
       for (const file of message.files) {
-        await client.files.uploadV2({ channel_id: channelId, thread_ts: threadRef ?? ts, file: file.data, filename: file.name, title: file.name });
+        // Beside the message it belongs to: in its thread for a thread reply, in the channel otherwise (a summary's chart).
+        const upload = { channel_id: channelId, file: file.data, filename: file.name, title: file.name };
+        await client.files.uploadV2(threadRef ? { ...upload, thread_ts: threadRef } : upload);
       }
       return ts;
     },
