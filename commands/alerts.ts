@@ -1,15 +1,13 @@
 import { ALERT_KINDS, type AlertKind } from '../src/alerts/alerts.js';
 import { defineCommand, m, opt, reply } from '../src/chat/command.js';
+import { parseDurationMs } from '../src/chat/durations.js';
 
-const DURATION = /^(\d{1,4})\s*(m|h|d)$/i;
 const MAX_MUTE_MS = 90 * 86_400_000;
 
 /** When a mute of "30m", "24h" or "7d" from now runs out; null when the text is not such a duration. */
 function endOf(duration: string, now: number): number | null {
-  const match = DURATION.exec(duration.trim());
-  if (!match) return null;
-  const ms = Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2]!.toLowerCase() as 'm' | 'h' | 'd'];
-  return ms > 0 && ms <= MAX_MUTE_MS ? now + ms : null;
+  const ms = parseDurationMs(duration);
+  return ms !== null && ms > 0 && ms <= MAX_MUTE_MS ? now + ms : null;
 }
 
 const KIND_NAMES: Record<AlertKind, string> = {
@@ -35,6 +33,8 @@ export default defineCommand({
   positional: ['action', 'target', 'duration'],
   // Anyone who sees an alert may acknowledge it; changing what the channel receives is for managers.
   permission: ({ action }) => (action === 'list' || action === 'ack' ? 'read' : 'manage'),
+  // Acknowledging is open to anyone but still changes state (it stops the reminders), so it is recorded.
+  records: ({ action }) => action !== 'list',
   async handler(context, { action, target, duration, reason, severity, oncall }) {
     const { alerts } = context.services;
     const where = { platform: context.user.platform, channelId: context.channelId };

@@ -11,6 +11,8 @@ export default defineCommand({
   },
   positional: ['source', 'region'],
   permission: 'read',
+  // A URL is someone's server, read page by page; the configured catalog and "shopify" are the shop's own.
+  cost: ({ source }) => (source !== undefined && /^https?:\/\//i.test(source) ? 'audit-external' : 'audit'),
   async handler(context, { source, region }) {
     await context.progress('Auditing the catalog…');
     let lastUpdate = context.now();

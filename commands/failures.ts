@@ -1,14 +1,12 @@
 import { defineCommand, m, opt, reply } from '../src/chat/command.js';
+import { parseDurationMs } from '../src/chat/durations.js';
 
 const SHOWN = 10;
-const DURATION = /^(\d+)\s*(m|h|d)$/i;
 
 /** The moment "since:24h" points to, or null when the text is not a duration. */
 function sinceMs(text: string, now: number): number | null {
-  const match = DURATION.exec(text.trim());
-  if (!match) return null;
-  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2]!.toLowerCase() as 'm' | 'h' | 'd'];
-  return now - Number(match[1]) * unit;
+  const ms = parseDurationMs(text);
+  return ms === null ? null : now - ms;
 }
 
 export default defineCommand({

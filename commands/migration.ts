@@ -28,6 +28,9 @@ export default defineCommand({
   },
   positional: ['action'],
   permission: ({ action }) => (action === 'status' || action === 'plan' ? 'read' : 'manage'),
+  cost: ({ action, 'dry-run': dryRun }) => ((action === 'start' && !dryRun) || action === 'resume' ? 'migration' : null),
+  // A dry run changes nothing, so it is not activity.
+  records: ({ action, 'dry-run': dryRun }) => action === 'pause' || action === 'resume' || (action === 'start' && !dryRun),
   async handler(context, args) {
     const { migration } = context.services;
     switch (args.action) {

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { FairUseCost } from './fair-use.js';
 import type { Reply } from './message.js';
 import type { ArgsOf, OptionSpecs } from './options.js';
 import type { ShopshiftServices } from './services.js';
@@ -40,6 +41,13 @@ export interface CommandDefinition<O extends OptionSpecs = OptionSpecs> {
   positional: readonly (keyof O & string)[];
   /** 'manage' commands change state; some commands need it only for some of their arguments. */
   permission: 'read' | 'manage' | ((args: ArgsOf<O>) => 'read' | 'manage');
+  /** What a run with these arguments counts against the fair-use limits; nothing when absent or null. */
+  cost?: (args: ArgsOf<O>) => FairUseCost | null;
+  /**
+   * Whether a run with these arguments goes into the activity log. Without it, the runs that need
+   * 'manage' do; a command says otherwise for a change anyone may make or a 'manage' run that changes nothing.
+   */
+  records?: (args: ArgsOf<O>) => boolean;
   handler(context: CommandContext, args: ArgsOf<O>): Promise<Reply>;
 }
 

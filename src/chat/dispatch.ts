@@ -1,4 +1,5 @@
 import { newRef, ShopshiftError, toUserText } from '../errors.js';
+import { recordRun } from './activity.js';
 import type { AnyCommand, CommandContext } from './command.js';
 import { m, reply, type Reply } from './message.js';
 import { schemaFor, type OptionSpec } from './options.js';
@@ -108,8 +109,8 @@ export interface DispatchOptions {
 
 /**
  * The one place commands run: checks the arguments with the command's schema, then the permission,
- * then runs the handler. Whatever goes wrong becomes a reply; an unexpected error is logged with a
- * reference the person can quote.
+ * then fair use, then runs the handler and records a state-changing run in the activity log. Whatever
+ * goes wrong becomes a reply; an unexpected error is logged with a reference the person can quote.
  */
 export async function dispatch(invocation: Invocation, context: CommandContext, { commands, root }: DispatchOptions): Promise<Reply> {
   const command = commands.find((candidate) => candidate.name === invocation.command);
@@ -126,14 +127,26 @@ export async function dispatch(invocation: Invocation, context: CommandContext, 
   if (permission === 'manage' && !context.user.isManager) {
     return reply([m.text(`Only the people allowed to manage shopshift can do that (/${root} ${command.name}). Ask one of them, or ask an admin to add you.`)], 'ephemeral');
   }
+  const cost = command.cost?.(args) ?? null;
+  const admission = cost ? context.services.fairUse.admit({ cost, user: context.user, channelId: context.channelId }) : null;
+  if (admission && !admission.ok) {
+    context.log.info({ command: command.name, cost, userId: context.user.id, channelId: context.channelId, platform: context.user.platform, waitMs: admission.waitMs }, 'fair use limit reached');
+    return reply([m.text(admission.message)], 'ephemeral');
+  }
+  const records = command.records ? command.records(args) : permission === 'manage';
   try {
-    return await command.handler(context, args);
+    const answer = await command.handler(context, args);
+    if (records) await recordRun(context, command, args, true);
+    return answer;
   } catch (error) {
+    if (records) await recordRun(context, command, args, false);
     const ref = newRef();
     if (error instanceof ShopshiftError && (error.code === 'USER_INPUT' || error.code === 'CONFIG_INVALID')) {
       return reply([m.text(error.userText)], 'ephemeral');
     }
     context.log.error({ err: error, ref, command: command.name, userId: context.user.id, platform: context.user.platform }, 'command failed');
     return reply([m.text(toUserText(error, ref))], 'ephemeral');
+  } finally {
+    admission?.release();
   }
 }

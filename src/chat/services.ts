@@ -18,7 +18,8 @@ import { pauseMigration, resumeMigration, startMigration, type MigrationDeps } f
 import type { AlertKind, AlertSubscription, SummarySchedule } from '../store/schema.js';
 import { buildDailySummary } from '../schedule/daily-summary.js';
 import type { Reply } from './message.js';
-import type { CategoryMapping, Listing, Store } from '../store/store.js';
+import type { ActivityEntry, CategoryMapping, Listing, Store } from '../store/store.js';
+import { createFairUse, fairUseLimitsFrom, type FairUse } from './fair-use.js';
 
 /** What the chat commands can do; built once in the composition root over the domain engines. */
 export interface ShopshiftServices {
@@ -61,6 +62,17 @@ export interface ShopshiftServices {
      */
     retry(handle: string, by: string): Promise<{ listing: Listing; resubmitting: boolean }>;
   };
+  /** The shop's log of state-changing actions; dispatch records them, /shop activity reads them. */
+  activity: {
+    record(entry: Omit<ActivityEntry, 'id' | 'shop'>): Promise<void>;
+    /** Actions at or after `sinceMs` (and within the kept time), oldest first. */
+    since(sinceMs: number): Promise<ActivityEntry[]>;
+  };
+  /**
+   * The process's fair-use limits, which dispatch applies before a costly handler. They live with the
+   * services because every adapter already hands those to dispatch, one set per process.
+   */
+  fairUse: FairUse;
 }
 
 export interface AuditOutcome {
@@ -84,6 +96,8 @@ export interface ServiceDeps {
   acknowledge?(messageId: string, by: string): Promise<number>;
   /** Told when a channel's summary schedule changed, so the scheduler reloads. */
   onSummariesChanged?(): Promise<unknown>;
+  /** Replaces the fair-use limits built from the settings over `now`. */
+  fairUse?: FairUse;
 }
 
 const UPDATE_EVERY_MS = 10_000;
@@ -222,5 +236,10 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
         return { listing: queued, resubmitting: true };
       },
     },
+    activity: {
+      record: (entry) => store.activity.record({ ...entry, shop }),
+      since: (sinceMs) => store.activity.since(shop, sinceMs),
+    },
+    fairUse: deps.fairUse ?? createFairUse(fairUseLimitsFrom(config), deps.now),
   };
 }

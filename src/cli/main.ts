@@ -39,7 +39,7 @@ async function run(argv: string[]): Promise<number> {
   const runsBot = command === 'start' && hasChatCredentials(config);
   const log = createLogger({ level: process.env.LOG_LEVEL || runsBot ? config.LOG_LEVEL : 'warn' });
   let opened = null as Promise<Store> | null;
-  const store = () => (opened ??= openLowdbStore({ dir: config.DATA_DIR }));
+  const store = () => (opened ??= openLowdbStore({ dir: config.DATA_DIR, activityKeptMs: config.ACTIVITY_KEEP_DAYS * 86_400_000 }));
   const io = { stdout: process.stdout, stderr: process.stderr, config, log, store };
   try {
     switch (command) {

@@ -72,7 +72,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxOutcom
   await clearSandboxFolder(dir);
   const log = options.log ?? fileLogger(logFile, options.config.LOG_LEVEL, cleanups);
   try {
-    const store = await openLowdbStore({ dir });
+    const store = await openLowdbStore({ dir, activityKeptMs: options.config.ACTIVITY_KEEP_DAYS * 86_400_000 });
     cleanups.push(() => store.close());
     const port = await freeLoopbackPort();
     const images = await modules.images.startImageHost();

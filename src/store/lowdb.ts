@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync,
 } from 'node:fs';
@@ -7,9 +8,9 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  alertMuteSchema, alertSubscriptionSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
+  activityEntrySchema, alertMuteSchema, alertSubscriptionSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
-import { createStoreState, type StoreOperation } from './state.js';
+import { createStoreState, type StoreOperation, type StoreStateOptions } from './state.js';
 import type { Store } from './store.js';
 
 const operationSchema: z.ZodType<StoreOperation> = z.lazy(() => z.discriminatedUnion('op', [
@@ -28,10 +29,11 @@ const operationSchema: z.ZodType<StoreOperation> = z.lazy(() => z.discriminatedU
   z.object({ op: z.literal('incident'), value: incidentSchema }),
   z.object({ op: z.literal('outbox'), value: outboxMessageSchema }),
   z.object({ op: z.literal('day'), shop: z.string(), date: z.string(), byState: z.record(z.string(), z.number()) }),
+  z.object({ op: z.literal('activity'), value: activityEntrySchema }),
   z.object({ op: z.literal('batch'), ops: z.array(operationSchema) }),
 ]));
 
-export interface LowdbStoreOptions {
+export interface LowdbStoreOptions extends StoreStateOptions {
   dir: string;
   /** Journal lines after which the snapshot is rewritten; the journal alone is already durable. */
   compactEvery?: number;
@@ -79,7 +81,7 @@ function readJournal(file: string): StoreOperation[] {
  * rewritten, atomically through lowdb, only every `compactEvery` writes and on flush/close. A crash
  * between the two is harmless: replaying a put over a snapshot that has it already changes nothing.
  */
-export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreOptions): Promise<Store> {
+export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptions }: LowdbStoreOptions): Promise<Store> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const snapshotFile = join(dir, 'shopshift.json');
   const journalFile = join(dir, 'shopshift.journal.jsonl');
@@ -96,7 +98,7 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
     const issue = parsed.error.issues[0];
     throw new StoreCorruptError(snapshotFile, keepBackup(snapshotFile), `${issue?.path.join('.')}: ${issue?.message}`);
   }
-  const state = createStoreState(parsed.data);
+  const state = createStoreState(parsed.data, stateOptions);
   const pending = [...readJournal(rotatedJournalFile), ...readJournal(journalFile)];
   for (const operation of pending) state.apply(operation);
 
@@ -208,6 +210,10 @@ export async function openLowdbStore({ dir, compactEvery = 20_000 }: LowdbStoreO
       remove: async (shop, platform, channelId) =>
         recordIf(state.summary(shop, platform, channelId) !== undefined, { op: 'summary-removed', shop, platform, channelId }),
       list: async (shop) => state.summaries(shop),
+    },
+    activity: {
+      record: async (entry) => record({ op: 'activity', value: { id: randomUUID(), ...entry } }),
+      since: async (shop, sinceMs) => state.activity(shop, sinceMs),
     },
     webhooks: {
       markProcessed: async (id) => recordIf(!state.hasWebhook(id), { op: 'webhook', id }),

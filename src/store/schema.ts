@@ -204,6 +204,24 @@ export const dayStatsSchema = z.object({
 });
 export type DayStats = z.infer<typeof dayStatsSchema>;
 
+/** A state-changing chat action: who ran what, where and when, and whether it went through. The activity log. */
+export const activityEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  shop: z.string(),
+  platform: z.enum(['slack', 'discord', 'console']),
+  channelId: z.string(),
+  userId: z.string(),
+  userName: z.string(),
+  /** The command and its action, as typed: "migration start", "map set", "failures". */
+  action: z.string(),
+  /** The rest of the arguments, as typed (capped): `"Tea Towels" 600144`, `--limit 50`. */
+  detail: z.string(),
+  /** False when the command failed (the reply named why) and so changed nothing. */
+  ok: z.boolean(),
+});
+export type ActivityEntry = z.infer<typeof activityEntrySchema>;
+
 export const storeDataSchema = z.object({
   version: z.literal(1),
   listings: z.array(listingSchema),
@@ -217,7 +235,8 @@ export const storeDataSchema = z.object({
   incidents: z.array(incidentSchema).default([]),
   outbox: z.array(outboxMessageSchema).default([]),
   days: z.array(dayStatsSchema).default([]),
+  activity: z.array(activityEntrySchema).default([]),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [] });
+export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [], activity: [] });

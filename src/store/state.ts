@@ -1,6 +1,6 @@
 import {
   emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription, type AlertMute, type SummarySchedule,
-  type Incident, type OutboxMessage, type DayStats,
+  type Incident, type OutboxMessage, type DayStats, type ActivityEntry,
 } from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
@@ -21,6 +21,7 @@ export type StoreOperation =
   | { op: 'incident'; value: Incident }
   | { op: 'outbox'; value: OutboxMessage }
   | { op: 'day'; shop: string; date: string; byState: Record<string, number> }
+  | { op: 'activity'; value: ActivityEntry }
   /** Several changes that must land together (one journal line). */
   | { op: 'batch'; ops: StoreOperation[] };
 
@@ -30,6 +31,13 @@ const AUDITS_KEPT_PER_SHOP = 5;
 export const WEBHOOK_IDS_KEPT = 10_000;
 /** Resolved incidents, finished outbox messages and day stats older than this are dropped from the snapshot. */
 export const HISTORY_KEPT_MS = 30 * 86_400_000;
+/** How long the activity log is kept unless the store is told otherwise (ACTIVITY_KEEP_DAYS). */
+export const ACTIVITY_KEPT_MS = 90 * 86_400_000;
+
+export interface StoreStateOptions {
+  /** Activity older than this is never returned, and is dropped when the snapshot is written. */
+  activityKeptMs?: number;
+}
 
 const key = (shop: string, part: string) => `${shop}\u0000${part}`;
 /** Subscriptions and summary schedules are one per channel of a platform, per shop. */
@@ -39,7 +47,7 @@ const channelKey = (shop: string, platform: string, channelId: string) => key(sh
  * The store's data in memory with the indexes its queries need. Operations are idempotent (a put
  * replaces), so replaying a journal over a snapshot that already holds some of it is safe.
  */
-export function createStoreState(initial: StoreData = emptyStoreData()) {
+export function createStoreState(initial: StoreData = emptyStoreData(), { activityKeptMs = ACTIVITY_KEPT_MS }: StoreStateOptions = {}) {
   const listings = new Map<string, Listing>();
   const bySku = new Map<string, string>();
   const byProductId = new Map<string, string>();
@@ -55,6 +63,8 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   const outbox = new Map<string, OutboxMessage>();
   const unfinished = new Set<string>();
   const days = new Map<string, DayStats>();
+  // Keyed by id, so replaying a journal over a snapshot that holds some of its entries adds none twice.
+  const activity = new Map<string, ActivityEntry>();
 
   function putIncident(incident: Incident): void {
     incidents.set(incident.id, incident);
@@ -164,6 +174,9 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       case 'day':
         day(operation.shop, operation.date).byState = operation.byState;
         break;
+      case 'activity':
+        activity.set(operation.value.id, operation.value);
+        break;
       case 'batch':
         operation.ops.forEach(apply);
         break;
@@ -181,8 +194,10 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
   initial.days.forEach((stats) => days.set(key(stats.shop, stats.date), { ...stats, auditsFinishedAt: [...stats.auditsFinishedAt] }));
   initial.incidents.forEach(putIncident);
   initial.outbox.forEach(putOutbox);
+  initial.activity.forEach((value) => activity.set(value.id, value));
 
   const recent = (at: string | null) => at === null || Date.parse(at) > Date.now() - HISTORY_KEPT_MS;
+  const activityFrom = () => Date.now() - activityKeptMs;
 
   return {
     apply,
@@ -224,6 +239,7 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
       incidents: [...incidents.values()].filter((incident) => recent(incident.resolvedAt)),
       outbox: [...outbox.values()].filter((message) => unfinished.has(message.id) || recent(message.updatedAt)),
       days: [...days.values()].filter((stats) => recent(`${stats.date}T23:59:59.999Z`)),
+      activity: [...activity.values()].filter((entry) => Date.parse(entry.at) >= activityFrom()),
     }),
     mute: (shop: string, handle: string) => mutes.get(key(shop, handle)),
     summaries: (shop: string) => [...summaries.values()].filter((schedule) => schedule.shop === shop),
@@ -239,6 +255,10 @@ export function createStoreState(initial: StoreData = emptyStoreData()) {
     incidentsPostedIn: (outboxId: string): Incident[] => [...incidents.values()].filter((incident) => incident.posts.includes(outboxId)),
     outboxMessage: (id: string) => outbox.get(id),
     unfinishedOutbox: (): OutboxMessage[] => [...unfinished].map((id) => outbox.get(id)!),
+    activity: (shop: string, since: number): ActivityEntry[] => {
+      const from = Math.max(since, activityFrom());
+      return [...activity.values()].filter((entry) => entry.shop === shop && Date.parse(entry.at) >= from).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    },
     days: (shop: string, from: string): DayStats[] => [...days.values()].filter((stats) => stats.shop === shop && stats.date >= from).sort((a, b) => a.date.localeCompare(b.date)),
   };
 }

@@ -1,9 +1,9 @@
 import type {
-  AlertMute, AlertSubscription, AuditRun, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+  ActivityEntry, AlertMute, AlertSubscription, AuditRun, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
 } from './schema.js';
 
 export type {
-  AlertMute, AlertSubscription, AuditRun, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+  ActivityEntry, AlertMute, AlertSubscription, AuditRun, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
 };
 
 /**
@@ -80,6 +80,15 @@ export interface Store {
     set(schedule: SummarySchedule): Promise<void>;
     remove(shop: string, platform: string, channelId: string): Promise<boolean>;
     list(shop: string): Promise<SummarySchedule[]>;
+  };
+  activity: {
+    /** Appends a state-changing action to the shop's activity log; the store gives it its id. */
+    record(entry: Omit<ActivityEntry, 'id'>): Promise<void>;
+    /**
+     * The shop's actions at or after `sinceMs`, oldest first. Actions older than the store's keep time
+     * are never returned, and are dropped when the snapshot is written.
+     */
+    since(shop: string, sinceMs: number): Promise<ActivityEntry[]>;
   };
   webhooks: {
     /** Records a delivery id; false when it was processed before (a duplicate). */

@@ -106,7 +106,7 @@ describe('the Discord bot, with discord.js against a local Discord', () => {
       expect(puts[0]?.authorization).toBe(`Bot ${sim.token}`);
       const [shop] = sim.registered(sim.guildId);
       expect(shop).toMatchObject({ name: 'shop', type: 1 });
-      expect((shop?.options as { name: string }[]).map((option) => option.name)).toEqual(['audit', 'migration', 'failures', 'map', 'alerts', 'summary', 'help']);
+      expect((shop?.options as { name: string }[]).map((option) => option.name)).toEqual(['audit', 'migration', 'failures', 'map', 'alerts', 'summary', 'activity', 'help']);
     });
 
     it('PUTs again when a definition changes, and registers globally when no guild is set', async () => {
@@ -199,10 +199,13 @@ describe('the Discord bot, with discord.js against a local Discord', () => {
     const button = bodyOf(listed).components?.[0]?.components[0];
     expect(button).toMatchObject({ label: 'Retry mug-10', custom_id: 'failures|retry=mug-10' });
 
+    // A paused migration is under way, so the retry queues the product for it.
+    const at = new Date().toISOString();
+    await store.jobs.put({ id: 'j1', shop: 'default', status: 'paused', location: 'x.csv', auditRunId: 'a', dryRun: false, limit: null, note: 'paused', startedAt: at, updatedAt: at, heartbeatAt: at, owner: 'h:1' });
     const press = sim.pressButton({ customId: button!.custom_id, userId: MANAGER });
     expect(await press.callback()).toMatchObject({ status: 204, body: { type: 6 } });
     const followUp = await press.waitFor((call) => isFollowUp(call) && call.status === 200);
-    expect(bodyOf(followUp).content).toBe('mug-10 is queued; the next "migration start" or "migration resume" pushes it again.');
+    expect(bodyOf(followUp).content).toBe('mug-10 is queued; a migration is under way or paused, and its next run ("migration resume") pushes it again.');
     expect(await store.listings.get('default', 'mug-10')).toMatchObject({ state: 'pending', reasons: ['retry asked by ada'] });
   });
 

@@ -141,6 +141,31 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.close();
     });
 
+    it('records activity and returns a shop’s entries since a time, oldest first', async () => {
+      const store = await open();
+      const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      const entry = { shop: 'shop-1', platform: 'slack' as const, channelId: 'C1', userId: 'U1', userName: 'ada', action: 'map set', detail: 'Mugs 600024', ok: true };
+      await store.activity.record({ ...entry, at: at(5), action: 'migration pause', detail: '' });
+      await store.activity.record({ ...entry, at: at(120) });
+      await store.activity.record({ ...entry, at: at(1), shop: 'shop-2' });
+      await store.activity.record({ ...entry, at: at(2), ok: false });
+      expect((await store.activity.since('shop-1', 0)).map((e) => [e.action, e.ok])).toEqual([['map set', true], ['migration pause', true], ['map set', false]]);
+      expect((await store.activity.since('shop-1', Date.now() - 60 * 60_000)).map((e) => e.action)).toEqual(['migration pause', 'map set']);
+      const [first, second] = await store.activity.since('shop-1', 0);
+      expect(first?.id).toEqual(expect.any(String));
+      expect(first?.id).not.toBe(second?.id);
+      await store.close();
+    });
+
+    it('never returns activity older than the time it is kept (90 days by default)', async () => {
+      const store = await open();
+      const entry = { shop: 'shop-1', platform: 'discord' as const, channelId: '1234567890123456789', userId: 'U1', userName: 'ada', action: 'alerts unsubscribe', detail: '', ok: true };
+      await store.activity.record({ ...entry, at: new Date(Date.now() - 91 * 86_400_000).toISOString() });
+      await store.activity.record({ ...entry, at: new Date(Date.now() - 89 * 86_400_000).toISOString(), action: 'alerts subscribe' });
+      expect((await store.activity.since('shop-1', 0)).map((e) => e.action)).toEqual(['alerts subscribe']);
+      await store.close();
+    });
+
     it('tells a duplicate webhook delivery apart from a new one', async () => {
       const store = await open();
       expect(await store.webhooks.markProcessed('n-1')).toBe(true);

@@ -64,6 +64,36 @@ describe('the lowdb store on disk', () => {
     await expect(openLowdbStore({ dir })).rejects.toThrow(/damaged \(listings\.0\.shop: /);
   });
 
+  it('drops activity older than its keep time from the snapshot, and keeps the rest across a restart', async () => {
+    const dir = await tempDir();
+    const dayMs = 86_400_000;
+    const store = await openLowdbStore({ dir, activityKeptMs: 7 * dayMs });
+    const entry = { shop: 'shop-1', platform: 'slack' as const, channelId: 'C1', userId: 'U1', userName: 'ada', action: 'map set', detail: 'Mugs 600024', ok: true };
+    await store.activity.record({ ...entry, at: new Date(Date.now() - 8 * dayMs).toISOString(), detail: 'Old 1' });
+    await store.activity.record({ ...entry, at: new Date(Date.now() - 6 * dayMs).toISOString(), detail: 'Recent 2' });
+    expect((await store.activity.since('shop-1', 0)).map((e) => e.detail)).toEqual(['Recent 2']);
+    await store.close();
+    const snapshot = JSON.parse(await readFile(join(dir, 'shopshift.json'), 'utf8'));
+    expect(snapshot.activity.map((e: { detail: string }) => e.detail)).toEqual(['Recent 2']);
+    // Kept longer on the next start, the dropped entry stays gone: pruning is for good.
+    const reopened = await openLowdbStore({ dir, activityKeptMs: 30 * dayMs });
+    expect((await reopened.activity.since('shop-1', 0)).map((e) => e.detail)).toEqual(['Recent 2']);
+    await reopened.close();
+  });
+
+  it('adds no activity twice when a journal is replayed over a snapshot that already holds it', async () => {
+    const dir = await tempDir();
+    const store = await openLowdbStore({ dir, compactEvery: 1_000_000 });
+    await store.activity.record({ shop: 'shop-1', platform: 'slack', channelId: 'C1', userId: 'U1', userName: 'ada', action: 'migration pause', detail: '', at: new Date().toISOString(), ok: true });
+    const journal = await readFile(join(dir, 'shopshift.journal.jsonl'), 'utf8');
+    await store.close();
+    // As after a crash between writing the snapshot and clearing the rotated journal.
+    await writeFile(join(dir, 'shopshift.journal.jsonl'), journal);
+    const reopened = await openLowdbStore({ dir });
+    expect(await reopened.activity.since('shop-1', 0)).toHaveLength(1);
+    await reopened.close();
+  });
+
   it('keeps its files readable by the owner only', async () => {
     const dir = await tempDir();
     const store = await openLowdbStore({ dir: join(dir, 'data') });

@@ -16,19 +16,20 @@ export const member: ChatUser = { id: 'U2', name: 'bob', platform: 'console', is
 
 /** Runs "/shop …" text through the real parser, dispatch and services, over a fresh store. */
 export async function chatHarness(env: NodeJS.ProcessEnv = {}, overrides: Partial<ServiceDeps> = {}) {
-  const store: Store = await openLowdbStore({ dir: await mkdtemp(join(tmpdir(), 'shopshift-chat-')) });
   // Catalogs and images in these tests come from local simulators.
   const config = loadConfig({ FETCH_ALLOWED_PRIVATE: '127.0.0.1/32', ...env });
+  const store: Store = await openLowdbStore({ dir: await mkdtemp(join(tmpdir(), 'shopshift-chat-')), activityKeptMs: config.ACTIVITY_KEEP_DAYS * 86_400_000 });
   const logs = captureLogs();
-  const services = createServices({ config, store, log: logs.log, now: () => Date.now(), ...overrides });
+  const now = overrides.now ?? (() => Date.now());
+  const services = createServices({ config, store, log: logs.log, now, ...overrides });
   const commands = createCommands('shop');
   const progress: string[] = [];
   const posted: Reply[] = [];
-  async function run(text: string, user: ChatUser = manager): Promise<Reply> {
+  async function run(text: string, user: ChatUser = manager, channelId = 'C1'): Promise<Reply> {
     const invocation = parseCommandText(text, commands, 'shop');
     if ('error' in invocation) return invocation.error;
     const context: CommandContext = {
-      user, channelId: 'C1', services, log: logs.log, now: () => Date.now(),
+      user, channelId, services, log: logs.log, now,
       progress: async (text) => void progress.push(text),
       post: async (reply) => void posted.push(reply),
     };
