@@ -15,6 +15,9 @@ import { createTikTokClient, type TikTokTokens } from './tiktok/client.js';
 
 /** Wiring shared by the command line and the bot: which implementation each part gets. */
 
+/** Told after each request to TikTok Shop or the Shopify Admin API (the bot's metrics and /healthz). */
+export type UpstreamObserver = (service: 'tiktok' | 'shopify', outcome: 'ok' | 'error') => void;
+
 export function sourceLimitsFrom(config: Config): SourceLimits {
   return {
     timeoutMs: config.FETCH_TIMEOUT_MS, maxBytes: config.FETCH_MAX_BYTES, maxRetries: config.FETCH_MAX_RETRIES,
@@ -26,12 +29,13 @@ export function sourceLimitsFrom(config: Config): SourceLimits {
  * The Admin API access for the location `shopify`. The client is made on first use (so a missing
  * setting only matters when the store is read) and shared, so every read paces against one bucket.
  */
-export function shopifyAccessFrom(config: Config, log: Logger): ShopifyAdminAccess {
+export function shopifyAccessFrom(config: Config, log: Logger, observe?: UpstreamObserver): ShopifyAdminAccess {
   let client: ShopifyAdminClient | null = null;
   return {
     createClient() {
       client ??= createShopifyAdminClient({
         ...requireShopifyAdmin(config), log, timeoutMs: config.FETCH_TIMEOUT_MS, maxRetries: config.FETCH_MAX_RETRIES,
+        ...(observe ? { onRequest: (outcome) => observe('shopify', outcome) } : {}),
       });
       return client;
     },
@@ -43,16 +47,16 @@ export function shopifyAccessFrom(config: Config, log: Logger): ShopifyAdminAcce
 }
 
 /** Opens what a user named as a catalog: a file, a URL, or `shopify` for the connected store. */
-export function openSourceFrom(config: Config, log: Logger): (location: string) => CatalogSource {
+export function openSourceFrom(config: Config, log: Logger, observe?: UpstreamObserver): (location: string) => CatalogSource {
   const limits = sourceLimitsFrom(config);
-  const shopify = shopifyAccessFrom(config, log);
+  const shopify = shopifyAccessFrom(config, log, observe);
   return (location) => openCatalogSource(location, limits, shopify);
 }
 
 /** 3000-01-01, in Unix seconds. */
 const UNKNOWN_EXPIRY = 32_503_680_000;
 
-export function createTikTokFromConfig(config: Config, log: Logger): TikTokShopClient {
+export function createTikTokFromConfig(config: Config, log: Logger, observe?: UpstreamObserver): TikTokShopClient {
   const credentials = requireTikTok(config);
   // Tokens start from the settings; a refreshed pair lives in memory until tokens are stored encrypted.
   // An unknown expiry (0) is taken as valid: TikTok's 105002 answer then triggers the refresh.
@@ -73,6 +77,7 @@ export function createTikTokFromConfig(config: Config, log: Logger): TikTokShopC
     maxRetries: config.TIKTOK_MAX_RETRIES,
     timeoutMs: config.TIKTOK_TIMEOUT_MS,
     log,
+    ...(observe ? { onRequest: (outcome: 'ok' | 'error') => observe('tiktok', outcome) } : {}),
     tokenStore: {
       load: async () => tokens,
       save: async (next) => {
@@ -87,16 +92,16 @@ export async function createMigrationDeps(
   config: Config,
   store: Store,
   log: Logger,
-  options: { dryRun: boolean; client?: TikTokShopClient },
+  options: { dryRun: boolean; client?: TikTokShopClient; observe?: UpstreamObserver },
 ): Promise<MigrationDeps> {
   const settings = auditSettingsFrom(config);
   const mapping = settings.categoryMapFile ? await loadCategoryMapping(settings.categoryMapFile) : new Map<string, string>();
   for (const stored of await store.mappings.list(shopKeyOf(config))) mapping.set(stored.key, stored.categoryId);
-  const client = options.client ?? (options.dryRun ? unavailableClient : createTikTokFromConfig(config, log));
+  const client = options.client ?? (options.dryRun ? unavailableClient : createTikTokFromConfig(config, log, options.observe));
   return {
     store,
     client,
-    openSource: openSourceFrom(config, log),
+    openSource: openSourceFrom(config, log, options.observe),
     categories: createCategoryMapper(mapping, null),
     fetchImage: createImageFetcher({
       timeoutMs: config.FETCH_TIMEOUT_MS, maxRetries: config.FETCH_MAX_RETRIES, retryBaseMs: 500, allowedPrivate: config.FETCH_ALLOWED_PRIVATE,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { RESTEvents } from 'discord.js';
 import { createCommands } from '../commands/index.js';
 import { alertForStatusChange, createAlerts, type AlertEvent, type ChannelPoster } from './alerts/alerts.js';
 import { createOutbox, type ChannelDelivery, type Platform } from './alerts/outbox.js';
@@ -11,7 +12,7 @@ import { createJobRunner, processOwner } from './schedule/job-runner.js';
 import { reconcileJob, reconcileJobName } from './schedule/reconcile-job.js';
 import { openFileRunLedger } from './schedule/run-ledger.js';
 import { createSummaryScheduler } from './schedule/summary-scheduler.js';
-import { createTikTokFromConfig, shopifyAccessFrom, sourceLimitsFrom } from './app.js';
+import { createMigrationDeps, createTikTokFromConfig, shopifyAccessFrom, sourceLimitsFrom, type UpstreamObserver } from './app.js';
 import { ConfigError } from './errors.js';
 import type { TikTokShopClient } from './tiktok/api.js';
 import type { Config } from './config.js';
@@ -21,14 +22,30 @@ import type { Logger } from './log.js';
 import { handleTikTokWebhook } from './migration/track.js';
 import { handleShopifyWebhook } from './shopify/webhooks.js';
 import { auditSettingsFrom, createAuditContext } from './audit/context.js';
+import { createBotMetrics, type BotMetrics } from './observability/bot-metrics.js';
+import { countCommands } from './observability/count-commands.js';
+import { checkHealth } from './observability/health.js';
+import { PROMETHEUS_CONTENT_TYPE } from './observability/metrics.js';
+import { stopInOrder, type StopOutcome, type StopStep } from './stop-in-order.js';
 import type { Store } from './store/store.js';
 
 export const hasChatCredentials = (config: Config): boolean => Boolean(config.SLACK_BOT_TOKEN || config.DISCORD_TOKEN);
 
-/** The bot's own HTTP routes: TikTok's and Shopify's webhooks (when configured) and a health check. */
-async function botRoutes(config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>): Promise<Record<string, RawRoute>> {
+/** The bot's own HTTP routes: TikTok's and Shopify's webhooks (when configured), the health check and the metrics. */
+async function botRoutes(
+  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, metrics: BotMetrics,
+): Promise<Record<string, RawRoute>> {
+  const queued = async () => (await store.outbox.unfinished()).length;
   const routes: Record<string, RawRoute> = {
-    'GET /healthz': async () => ({ status: 200, body: 'ok' }),
+    'GET /healthz': async () => {
+      const { httpStatus, report } = await checkHealth({ dataDir: config.DATA_DIR, queued, upstream: () => metrics.upstreamStatus() });
+      return { status: httpStatus, body: JSON.stringify(report), contentType: 'application/json; charset=utf-8' };
+    },
+    'GET /metrics': async () => ({
+      status: 200,
+      body: await metrics.render((name, error) => log.warn({ err: error, metric: name }, 'metric not collected')),
+      contentType: PROMETHEUS_CONTENT_TYPE,
+    }),
   };
   if (config.TIKTOK_APP_KEY && config.TIKTOK_APP_SECRET) {
     const shop = shopKeyOf(config);
@@ -86,7 +103,7 @@ function asSlackRoutes(routes: Record<string, RawRoute>, log: Logger): SlackRout
         request.on('end', () => {
           if (size > MAX_BODY_BYTES) return void response.writeHead(413).end('body too large');
           route({ body: Buffer.concat(chunks), headers: request.headers }).then(
-            (answer) => response.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8' }).end(answer.body),
+            (answer) => response.writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain; charset=utf-8' }).end(answer.body),
             (error: unknown) => {
               log.error({ err: error, path }, 'http route failed');
               response.writeHead(500).end('internal error');
@@ -98,9 +115,9 @@ function asSlackRoutes(routes: Record<string, RawRoute>, log: Logger): SlackRout
   });
 }
 
-function tiktokOrNull(config: Config, log: Logger): TikTokShopClient | null {
+function tiktokOrNull(config: Config, log: Logger, observe: UpstreamObserver): TikTokShopClient | null {
   try {
-    return createTikTokFromConfig(config, log);
+    return createTikTokFromConfig(config, log, observe);
   } catch (error) {
     if (error instanceof ConfigError) return null;
     throw error;
@@ -110,6 +127,7 @@ function tiktokOrNull(config: Config, log: Logger): TikTokShopClient | null {
 /** The reconcile job on its cron: listings polled when TikTok sends no webhooks, changed products re-audited; changes raise alerts. */
 async function createReconcileRunner(
   config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, run: { ledger: Awaited<ReturnType<typeof openFileRunLedger>>; owner: string },
+  observe: UpstreamObserver,
 ) {
   const shop = shopKeyOf(config);
   const runner = createJobRunner({ ...run, log, now: () => Date.now() });
@@ -120,13 +138,13 @@ async function createReconcileRunner(
     timezone: 'UTC',
     run: reconcileJob({
       store, shop, log, now: () => Date.now(), ...run,
-      tiktok: tiktokOrNull(config, log),
+      tiktok: tiktokOrNull(config, log, observe),
       hasTikTokWebhook: config.TIKTOK_WEBHOOKS,
       onChange: (change) => {
         const event = alertForStatusChange(change);
         if (event) void raise(event);
       },
-      shopify: shopifyAccessFrom(config, log),
+      shopify: shopifyAccessFrom(config, log, observe),
       download: sourceLimitsFrom(config),
       audit: { context, statuses: new Set(config.AUDIT_STATUSES) },
       onReaudit: (result) => {
@@ -146,11 +164,17 @@ export interface BotOptions {
 }
 
 export interface RunningBot {
-  /** The HTTP port serving Slack (HTTP mode), the webhooks and /healthz. */
+  /** The HTTP port serving Slack (HTTP mode), the webhooks, /healthz and /metrics. */
   port: number | null;
   /** The services the adapters use, for a chat the caller runs itself (the terminal). */
   services: ShopshiftServices;
-  stop(): Promise<void>;
+  metrics: BotMetrics;
+  /**
+   * Stops in order: new requests (the HTTP server, Slack), the schedules, the alert engine, the outbox
+   * (after the message in flight), then Discord, whose client the outbox posts through. The store is
+   * the caller's to close. With `deadlineAt`, a step still running then is abandoned (see stopInOrder).
+   */
+  stop(options?: { deadlineAt?: number }): Promise<StopOutcome>;
 }
 
 /**
@@ -160,13 +184,24 @@ export interface RunningBot {
  */
 export async function startBot(config: Config, store: Store, log: Logger, options: BotOptions = {}): Promise<RunningBot> {
   const root = config.SHOP_COMMAND;
-  const commands = createCommands(root);
   const shop = shopKeyOf(config);
+  const metrics = createBotMetrics({ queued: async () => (await store.outbox.unfinished()).length });
+  const observe: UpstreamObserver = (service, outcome) => metrics.upstream(service, outcome);
+  const commands = countCommands(createCommands(root), (platform, command, outcome) => metrics.commandRan(platform, command, outcome));
   // Messages go out through the adapters, which need the services first: their deliveries are bound once they are up.
   const deliveries: Partial<Record<Platform, ChannelDelivery>> = { ...options.deliveries };
   const outbox = createOutbox({
     store, deliveries, log,
     settings: { pacingMs: { slack: config.SLACK_CHANNEL_PACING_MS, discord: config.DISCORD_CHANNEL_PACING_MS }, maxAttempts: config.OUTBOX_MAX_ATTEMPTS },
+    // Discord's REST calls are all counted below; Slack's own client is the outbox's, so its deliveries are its upstream calls.
+    onDelivered: (message) => {
+      metrics.delivered(message.platform);
+      if (message.platform === 'slack') metrics.upstream('slack', 'ok');
+    },
+    onFailed: (message, { givenUp, attempted }) => {
+      if (givenUp) metrics.givenUp(message.platform);
+      if (attempted && message.platform === 'slack') metrics.upstream('slack', 'error');
+    },
   });
   const alerts = createAlerts({ store, outbox, log, shops: [shop], settings: { groupWindowMs: config.ALERT_GROUP_WINDOW_MS, remindEveryMs: config.ALERT_REMIND_EVERY_MS } });
   const raise = (event: AlertEvent) => alerts.raise(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
@@ -176,21 +211,25 @@ export async function startBot(config: Config, store: Store, log: Logger, option
   const ledger = await openFileRunLedger(config.DATA_DIR);
   const owner = processOwner();
   const summaries = createSummaryScheduler({ store, shop, posters, log, now: () => Date.now(), ledger, owner });
-  const reconcile = await createReconcileRunner(config, store, log, raise, { ledger, owner });
+  const reconcile = await createReconcileRunner(config, store, log, raise, { ledger, owner }, observe);
   const services = createServices({
     config, store, log, now: () => Date.now(), raise, acknowledge: (messageId, by) => alerts.acknowledge(messageId, by), onSummariesChanged: () => summaries.reload(),
+    migrationDeps: () => createMigrationDeps(config, store, log, { dryRun: false, observe }),
   });
-  const routes = await botRoutes(config, store, log, raise);
-  const stops: (() => Promise<void>)[] = [];
+  const routes = await botRoutes(config, store, log, raise, metrics);
+  const intake: (() => Promise<void>)[] = [];
+  const disconnect: (() => Promise<void>)[] = [];
 
   const slackOverHttp = Boolean(config.SLACK_BOT_TOKEN) && !config.SLACK_SOCKET_MODE;
   let port: number | null = null;
   if (config.SLACK_BOT_TOKEN) {
     const slack = createSlackApp({ settings: config, commands, root, services, log, now: () => Date.now(), routes: slackOverHttp ? asSlackRoutes(routes, log) : [] });
     await slack.start();
+    // start() checked the token with auth.test.
+    metrics.upstream('slack', 'ok');
     deliveries.slack = slack.delivery;
     port = slack.port();
-    stops.push(() => slack.stop());
+    intake.push(() => slack.stop());
     log.info({ mode: slackOverHttp ? 'http' : 'socket', port: slack.port() }, 'slack connected');
   }
   if (!slackOverHttp) {
@@ -198,13 +237,14 @@ export async function startBot(config: Config, store: Store, log: Logger, option
     server.listen(config.PORT, options.host);
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
-    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+    intake.push(() => new Promise((resolve) => server.close(() => resolve())));
   }
   if (config.DISCORD_TOKEN) {
     const discord = createDiscordBot({ settings: config, commands, root, services, log, now: () => Date.now() });
+    discord.client.rest.on(RESTEvents.Response, (_request, response) => metrics.upstream('discord', response.ok ? 'ok' : 'error'));
     await discord.start();
     deliveries.discord = discord.delivery;
-    stops.push(() => discord.stop());
+    disconnect.push(() => discord.stop());
     log.info('discord connected');
   }
 
@@ -212,22 +252,76 @@ export async function startBot(config: Config, store: Store, log: Logger, option
   // What a restart left queued goes out now; pending alerts are grouped and sent on the timer.
   void outbox.wake();
   alerts.start();
-  // Stopped in reverse: schedules first, then alerts and the outbox, the adapters last.
   reconcile.start();
-  stops.push(() => outbox.stop(), () => alerts.stop(), () => summaries.stop(), () => reconcile.stop());
+  const steps: StopStep[] = [
+    { name: 'intake', run: () => Promise.all(intake.map((stop) => stop())) },
+    { name: 'schedules', run: () => Promise.all([reconcile.stop(), summaries.stop()]) },
+    { name: 'alerts', run: () => alerts.stop() },
+    { name: 'outbox', run: () => outbox.stop() },
+    { name: 'adapters', run: () => Promise.all(disconnect.map((stop) => stop())) },
+  ];
+  let stopping: Promise<StopOutcome> | null = null;
   return {
     port,
     services,
-    async stop() {
-      log.info('stopping');
-      for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stop failed'));
+    metrics,
+    stop(stopOptions = {}) {
+      stopping ??= (async () => {
+        log.info('stopping');
+        return stopInOrder(steps, { log, ...(stopOptions.deadlineAt === undefined ? {} : { deadlineAt: stopOptions.deadlineAt }) });
+      })();
+      return stopping;
     },
   };
 }
 
-/** The bot until SIGINT or SIGTERM. */
-export async function runBot(config: Config, store: Store, log: Logger): Promise<void> {
+/** Time kept back from the deadline for writing the store's snapshot, which runs last. */
+const storeReserveMs = (timeoutMs: number) => Math.min(1_000, Math.floor(timeoutMs / 4));
+
+/**
+ * The bot until SIGTERM or SIGINT, then a graceful stop within SHUTDOWN_TIMEOUT_MS: the bot in order
+ * (see RunningBot.stop), then the store flushed and closed. Resolves with the exit code: 0 when every
+ * step finished, 1 when one failed or was abandoned. Past the deadline it exits at once with 1.
+ */
+export async function runBot(config: Config, store: Store, log: Logger): Promise<number> {
   const bot = await startBot(config, store, log);
-  await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-  await bot.stop();
+  // npm forwards the signal it got to us, and Heroku signals every process of the dyno: one stop often
+  // comes as two signals, so a later one is no reason to give up on writing the store (the deadline holds).
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    let received: NodeJS.Signals | null = null;
+    const onSignal = (next: NodeJS.Signals) => {
+      if (received) return void log.info({ signal: next }, 'already shutting down');
+      received = next;
+      resolve(next);
+    };
+    process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  });
+  const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
+  const startedAt = Date.now();
+  const deadlineAt = startedAt + timeoutMs;
+  log.info({ signal, timeoutMs }, 'shutting down');
+  // The journal already holds every write, so exiting without the snapshot loses nothing; the platform would kill us soon anyway.
+  const deadline = setTimeout(() => {
+    log.error({ timeoutMs }, 'shutdown did not finish in time; exiting');
+    process.exit(1);
+  }, timeoutMs);
+
+  const outcome = await bot.stop({ deadlineAt: deadlineAt - storeReserveMs(timeoutMs) });
+  let storeClosed = true;
+  try {
+    await store.flush();
+    await store.close();
+  } catch (error) {
+    storeClosed = false;
+    log.error({ err: error }, 'store not flushed');
+  }
+  const exitCode = outcome.abandoned.length === 0 && outcome.failed.length === 0 && storeClosed ? 0 : 1;
+  log[exitCode === 0 ? 'info' : 'error']({ ms: Date.now() - startedAt, ...outcome, exitCode }, 'stopped');
+  // Nothing should keep the process alive now; if something does, it gets a moment, then exit anyway.
+  clearTimeout(deadline);
+  setTimeout(() => {
+    log.warn({ ms: Date.now() - startedAt }, 'stopped, but open handles kept the process alive; exiting');
+    process.exit(exitCode);
+  }, Math.max(0, Math.min(1_000, deadlineAt - Date.now()))).unref();
+  return exitCode;
 }

@@ -50,10 +50,14 @@ export const configSchema = z.object({
     .pipe(z.array(z.string().refine(isAllowListEntry, 'expected CIDRs such as 10.0.0.0/8 or host names, comma-separated'))),
 
   DATA_DIR: z.string().trim().min(1).default('./data'),
+  /** Days the activity log (who changed what from chat) is kept. */
+  ACTIVITY_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** What "/shop audit" reads when no source is named: a file, a URL, or "shopify". */
   CATALOG_SOURCE: optionalText.transform((value) => value ?? samplePath('sample-catalog.csv')),
   /** The root slash command on Slack and Discord: /shop by default. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Time a SIGTERM or SIGINT allows for stopping: past it the process exits with 1 (the journal already holds every write). */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(8_000),
 
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
@@ -73,6 +77,13 @@ export const configSchema = z.object({
   DISCORD_MANAGER_ROLES: optionalText.transform((value) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean)),
 
   SHOP_COMMAND: z.string().trim().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - or _ (at most 32)').default('shop'),
+  /** Fair use of the expensive chat commands, per rolling hour (0: no limit). Managers are exempt from the per-user ones. */
+  FAIR_USE_AUDITS_PER_USER_PER_HOUR: z.coerce.number().int().min(0).default(10),
+  FAIR_USE_URL_AUDITS_PER_USER_PER_HOUR: z.coerce.number().int().min(0).default(5),
+  FAIR_USE_AUDITS_PER_CHANNEL_PER_HOUR: z.coerce.number().int().min(0).default(30),
+  FAIR_USE_MIGRATIONS_PER_CHANNEL_PER_HOUR: z.coerce.number().int().min(0).default(6),
+  /** Chat audits one process runs at once; each reads a whole catalog. */
+  MAX_CONCURRENT_AUDITS: z.coerce.number().int().min(1).max(32).default(2),
 
   TIKTOK_API_URL: z.url().default('https://open-api.tiktokglobalshop.com'),
   TIKTOK_AUTH_URL: z.url().default('https://auth.tiktok-shops.com'),

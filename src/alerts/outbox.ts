@@ -67,6 +67,10 @@ export function createOutbox(deps: {
   log: Logger;
   now?: () => number;
   settings?: Partial<OutboxSettings>;
+  /** Told when a message is delivered (metrics). */
+  onDelivered?(message: OutboxMessage): void;
+  /** Told after each failed attempt (metrics); `givenUp` when it will not be retried, `attempted` when the platform was called. */
+  onFailed?(message: OutboxMessage, detail: { givenUp: boolean; attempted: boolean }): void;
 }) {
   const now = deps.now ?? Date.now;
   const settings = { ...DEFAULT_OUTBOX_SETTINGS, ...deps.settings };
@@ -87,6 +91,15 @@ export function createOutbox(deps: {
     sleepers.add(wakeUp);
   });
 
+  // The hooks only count: one that throws must not change what happens to the message (a retry would post it twice).
+  const tell = (hook: () => void) => {
+    try {
+      hook();
+    } catch (error) {
+      deps.log.warn({ err: error }, 'outbox hook failed');
+    }
+  };
+
   async function save(message: OutboxMessage, change: Partial<OutboxMessage>): Promise<OutboxMessage> {
     const next = { ...message, ...change, updatedAt: new Date(now()).toISOString() };
     await deps.store.saveAlerts({ outbox: [next] });
@@ -104,7 +117,8 @@ export function createOutbox(deps: {
   async function deliver(message: OutboxMessage, delivery: ChannelDelivery): Promise<void> {
     const target = await targetRef(message);
     if (message.mode === 'update' && target.gone) {
-      await save(message, { state: 'failed', body: null, error: 'the message to update was never delivered' });
+      const failed = await save(message, { state: 'failed', body: null, error: 'the message to update was never delivered' });
+      tell(() => deps.onFailed?.(failed, { givenUp: true, attempted: false }));
       return;
     }
     // A thread reply whose parent never made it is posted on its own rather than lost.
@@ -112,7 +126,8 @@ export function createOutbox(deps: {
     if (message.state === 'sending' && message.mode !== 'update' && delivery.findPosted) {
       const ref = await delivery.findPosted(message.channelId, message.id, { since: Date.parse(message.createdAt) - 60_000, ...(threadRef ? { threadRef } : {}) });
       if (ref) {
-        await save(message, { state: 'delivered', ref, body: null });
+        const delivered = await save(message, { state: 'delivered', ref, body: null });
+        tell(() => deps.onDelivered?.(delivered));
         deps.log.info({ outboxId: message.id, channelId: message.channelId }, 'outbox message found already posted; not sent again');
         return;
       }
@@ -123,14 +138,16 @@ export function createOutbox(deps: {
       let ref: string | null = null;
       if (message.mode === 'update') await delivery.update(message.channelId, target.ref!, reply);
       else ref = await delivery.post(message.channelId, reply, { key: message.id, ...(threadRef ? { threadRef } : {}) });
-      await save(sending, { state: 'delivered', ref, body: null, error: null });
+      const delivered = await save(sending, { state: 'delivered', ref, body: null, error: null });
+      tell(() => deps.onDelivered?.(delivered));
     } catch (error) {
       const permanent = delivery.isPermanent(error) || sending.attempts >= settings.maxAttempts;
       const wait = delivery.retryAfterMs?.(error) ?? Math.min(settings.retryBaseMs * 2 ** (sending.attempts - 1), settings.maxRetryDelayMs);
-      await save(sending, {
+      const failed = await save(sending, {
         state: permanent ? 'failed' : delivery.wasRefused(error) ? 'pending' : 'sending',
         error: errorText(error), nextAttemptAt: new Date(now() + wait).toISOString(), ...(permanent ? { body: null } : {}),
       });
+      tell(() => deps.onFailed?.(failed, { givenUp: permanent, attempted: true }));
       deps.log[permanent ? 'error' : 'warn'](
         { outboxId: message.id, platform: message.platform, channelId: message.channelId, attempt: sending.attempts, err: error },
         permanent ? 'message given up' : 'message not delivered; will retry',

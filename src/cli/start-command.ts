@@ -23,10 +23,7 @@ const hasPlatformSettings = (config: Config): boolean => PLATFORM_SETTINGS.some(
  * real report at once, and on a terminal then opens the terminal chat over the settings as they are.
  */
 export async function startCommand(io: CommandIo, stdin: NodeJS.ReadStream = process.stdin): Promise<number> {
-  if (hasChatCredentials(io.config)) {
-    await runBot(io.config, await io.store(), io.log);
-    return 0;
-  }
+  if (hasChatCredentials(io.config)) return runBot(io.config, await io.store(), io.log);
   if (!stdin.isTTY) return sampleAudit(io);
   // Ctrl-C ends the chat like the end of input, so the simulators stop and the store is flushed.
   const stop = new AbortController();

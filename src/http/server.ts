@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '../log.js';
 
 /** A route gets the raw body bytes: webhook signatures are checked on exactly what was sent. */
-export type RawRoute = (request: { body: Buffer; headers: IncomingMessage['headers'] }) => Promise<{ status: number; body: string }>;
+export type RawRoute = (request: { body: Buffer; headers: IncomingMessage['headers'] }) => Promise<{ status: number; body: string; contentType?: string }>;
 
 export interface HttpServerOptions {
   routes: Record<string, RawRoute>;
@@ -32,7 +32,7 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | 
 /** The bot's HTTP endpoints ("POST /webhooks/tiktok" and the like), on node:http. */
 export function createHttpServer({ routes, log, maxBodyBytes = 1024 * 1024 }: HttpServerOptions): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
-    const answer = (status: number, body: string) => response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+    const answer = (status: number, body: string, contentType = 'text/plain; charset=utf-8') => response.writeHead(status, { 'content-type': contentType }).end(body);
     const route = routes[`${request.method} ${request.url?.split('?')[0]}`];
     if (!route) return answer(404, 'not found');
     const declared = Number(request.headers['content-length'] ?? 0);
@@ -41,7 +41,7 @@ export function createHttpServer({ routes, log, maxBodyBytes = 1024 * 1024 }: Ht
       .then(async (body) => {
         if (body === null) return answer(413, 'body too large');
         const result = await route({ body, headers: request.headers });
-        answer(result.status, result.body);
+        answer(result.status, result.body, result.contentType);
       })
       .catch((error: unknown) => {
         log.error({ err: error, path: request.url }, 'http route failed');

@@ -71,6 +71,11 @@ export interface ShopifyAdminClientOptions {
   clock?: { now(): number };
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   dispatcher?: Dispatcher;
+  /**
+   * Told after every request (metrics, /healthz): `ok` when Shopify answered with data (a THROTTLED answer
+   * included: it is pacing, not a failure), `error` otherwise. A request the caller aborted is not reported.
+   */
+  onRequest?(outcome: 'ok' | 'error'): void;
 }
 
 export interface QueryOptions {
@@ -237,6 +242,18 @@ export function createShopifyAdminClient(options: ShopifyAdminClientOptions): Sh
   }
 
   async function send(body: string, signal: AbortSignal | undefined): Promise<Answer> {
+    try {
+      const answer = await sendOnce(body, signal);
+      const usable = answer.kind === 'throttled' || (answer.kind === 'ok' && toErrorInfos(answer.body.errors).length === 0 && answer.body.data != null);
+      options.onRequest?.(usable ? 'ok' : 'error');
+      return answer;
+    } catch (error) {
+      if (!signal?.aborted) options.onRequest?.('error');
+      throw error;
+    }
+  }
+
+  async function sendOnce(body: string, signal: AbortSignal | undefined): Promise<Answer> {
     const deadline = AbortSignal.timeout(timeoutMs);
     stats.requests++;
     let response: Dispatcher.ResponseData;

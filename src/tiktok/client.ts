@@ -64,6 +64,8 @@ export interface TikTokClientOptions {
   sleep?: Sleep;
   /** In [0, 1); Math.random by default. */
   random?: () => number;
+  /** Told after every attempt (metrics, /healthz): `ok` when TikTok's answer was usable, `error` otherwise (429s and network failures included). */
+  onRequest?(outcome: 'ok' | 'error'): void;
 }
 
 export interface TikTokClient extends TikTokShopClient {
@@ -254,11 +256,15 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     return Math.floor(random() * Math.min(retryMaxMs, retryBaseMs * 2 ** retry));
   }
 
-  async function exchange<T>(
-    target: { url: URL; method: Method; headers: Record<string, string>; body?: string | FormData },
-    dataSchema: z.ZodType<T>,
-    requestLog: Logger,
-  ): Promise<Outcome<T>> {
+  type Target = { url: URL; method: Method; headers: Record<string, string>; body?: string | FormData };
+
+  async function exchange<T>(target: Target, dataSchema: z.ZodType<T>, requestLog: Logger): Promise<Outcome<T>> {
+    const outcome = await exchangeOnce(target, dataSchema, requestLog);
+    options.onRequest?.(outcome.kind === 'ok' ? 'ok' : 'error');
+    return outcome;
+  }
+
+  async function exchangeOnce<T>(target: Target, dataSchema: z.ZodType<T>, requestLog: Logger): Promise<Outcome<T>> {
     const started = clock.now();
     let response: Dispatcher.ResponseData;
     let raw: Buffer | null;
