@@ -11,7 +11,9 @@ import type { MigrationDeps } from './migration/run.js';
 import { createShopifyAdminClient, type ShopifyAdminClient } from './shopify/admin-client.js';
 import type { Store } from './store/store.js';
 import type { TikTokShopClient } from './tiktok/api.js';
-import { createTikTokClient, type TikTokTokens } from './tiktok/client.js';
+import { createTikTokClient, type TikTokTokens, type TokenStore } from './tiktok/client.js';
+import { sealedTokenStore } from './secrets/token-store.js';
+import { createVault, parseSecretKey, type Vault } from './secrets/vault.js';
 
 /** Wiring shared by the command line and the bot: which implementation each part gets. */
 
@@ -56,12 +58,23 @@ export function openSourceFrom(config: Config, log: Logger, observe?: UpstreamOb
 /** 3000-01-01, in Unix seconds. */
 const UNKNOWN_EXPIRY = 32_503_680_000;
 
-export function createTikTokFromConfig(config: Config, log: Logger, observe?: UpstreamObserver): TikTokShopClient {
+/** The vault of SHOPSHIFT_SECRET_KEY (and the key before a rotation), or null when no key is set. */
+export function vaultFrom(config: Config): Vault | null {
+  if (!config.SHOPSHIFT_SECRET_KEY) return null;
+  const previous = config.SHOPSHIFT_SECRET_KEY_PREVIOUS ? parseSecretKey(config.SHOPSHIFT_SECRET_KEY_PREVIOUS, 'SHOPSHIFT_SECRET_KEY_PREVIOUS') : undefined;
+  return createVault(parseSecretKey(config.SHOPSHIFT_SECRET_KEY, 'SHOPSHIFT_SECRET_KEY'), previous);
+}
+
+/**
+ * The TikTok Shop client of the configured shop. Its tokens start from the settings; a refreshed pair is
+ * sealed in the store (with SHOPSHIFT_SECRET_KEY) so the next start uses it, or kept in memory without a key.
+ */
+export function createTikTokFromConfig(config: Config, log: Logger, options: { observe?: UpstreamObserver; store?: Store } = {}): TikTokShopClient {
   const credentials = requireTikTok(config);
-  // Tokens start from the settings; a refreshed pair lives in memory until tokens are stored encrypted.
+  const { observe } = options;
   // An unknown expiry (0) is taken as valid: TikTok's 105002 answer then triggers the refresh.
   const orFarFuture = (expiresAt: number) => (expiresAt === 0 ? UNKNOWN_EXPIRY : expiresAt);
-  let tokens: TikTokTokens = {
+  const configured: TikTokTokens = {
     accessToken: credentials.accessToken,
     accessTokenExpiresAt: orFarFuture(config.TIKTOK_ACCESS_TOKEN_EXPIRES_AT),
     refreshToken: credentials.refreshToken,
@@ -78,13 +91,20 @@ export function createTikTokFromConfig(config: Config, log: Logger, observe?: Up
     timeoutMs: config.TIKTOK_TIMEOUT_MS,
     log,
     ...(observe ? { onRequest: (outcome: 'ok' | 'error') => observe('tiktok', outcome) } : {}),
-    tokenStore: {
-      load: async () => tokens,
-      save: async (next) => {
-        tokens = next;
-      },
-    },
+    tokenStore: options.store
+      ? sealedTokenStore({ store: options.store, vault: vaultFrom(config), shop: shopKeyOf(config), configured, log, now: () => Date.now() })
+      : inMemoryTokens(configured),
   });
+}
+
+function inMemoryTokens(configured: TikTokTokens): TokenStore {
+  let tokens = configured;
+  return {
+    load: async () => tokens,
+    save: async (next) => {
+      tokens = next;
+    },
+  };
 }
 
 /** Everything a migration run needs. A dry run sends nothing, so it needs no TikTok credentials. */
@@ -97,7 +117,7 @@ export async function createMigrationDeps(
   const settings = auditSettingsFrom(config);
   const mapping = settings.categoryMapFile ? await loadCategoryMapping(settings.categoryMapFile) : new Map<string, string>();
   for (const stored of await store.mappings.list(shopKeyOf(config))) mapping.set(stored.key, stored.categoryId);
-  const client = options.client ?? (options.dryRun ? unavailableClient : createTikTokFromConfig(config, log, options.observe));
+  const client = options.client ?? (options.dryRun ? unavailableClient : createTikTokFromConfig(config, log, { store, ...(options.observe ? { observe: options.observe } : {}) }));
   return {
     store,
     client,

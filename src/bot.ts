@@ -12,7 +12,8 @@ import { createJobRunner, processOwner } from './schedule/job-runner.js';
 import { reconcileJob, reconcileJobName } from './schedule/reconcile-job.js';
 import { openFileRunLedger } from './schedule/run-ledger.js';
 import { createSummaryScheduler } from './schedule/summary-scheduler.js';
-import { createMigrationDeps, createTikTokFromConfig, shopifyAccessFrom, sourceLimitsFrom, type UpstreamObserver } from './app.js';
+import { createMigrationDeps, createTikTokFromConfig, shopifyAccessFrom, sourceLimitsFrom, vaultFrom, type UpstreamObserver } from './app.js';
+import { resealSecrets } from './secrets/token-store.js';
 import { ConfigError } from './errors.js';
 import type { TikTokShopClient } from './tiktok/api.js';
 import type { Config } from './config.js';
@@ -115,9 +116,9 @@ function asSlackRoutes(routes: Record<string, RawRoute>, log: Logger): SlackRout
   });
 }
 
-function tiktokOrNull(config: Config, log: Logger, observe: UpstreamObserver): TikTokShopClient | null {
+function tiktokOrNull(config: Config, log: Logger, observe: UpstreamObserver, store: Store): TikTokShopClient | null {
   try {
-    return createTikTokFromConfig(config, log, observe);
+    return createTikTokFromConfig(config, log, { observe, store });
   } catch (error) {
     if (error instanceof ConfigError) return null;
     throw error;
@@ -138,7 +139,7 @@ async function createReconcileRunner(
     timezone: 'UTC',
     run: reconcileJob({
       store, shop, log, now: () => Date.now(), ...run,
-      tiktok: tiktokOrNull(config, log, observe),
+      tiktok: tiktokOrNull(config, log, observe, store),
       hasTikTokWebhook: config.TIKTOK_WEBHOOKS,
       onChange: (change) => {
         const event = alertForStatusChange(change);
@@ -185,6 +186,11 @@ export interface RunningBot {
 export async function startBot(config: Config, store: Store, log: Logger, options: BotOptions = {}): Promise<RunningBot> {
   const root = config.SHOP_COMMAND;
   const shop = shopKeyOf(config);
+  const vault = vaultFrom(config);
+  if (vault) {
+    const resealed = await resealSecrets(store, vault, Date.now());
+    if (resealed) log.info({ resealed }, 'stored secrets re-sealed with the new SHOPSHIFT_SECRET_KEY');
+  }
   const metrics = createBotMetrics({ queued: async () => (await store.outbox.unfinished()).length });
   const observe: UpstreamObserver = (service, outcome) => metrics.upstream(service, outcome);
   const commands = countCommands(createCommands(root), (platform, command, outcome) => metrics.commandRan(platform, command, outcome));

@@ -95,6 +95,10 @@ export const configSchema = z.object({
   TIKTOK_ACCESS_TOKEN_EXPIRES_AT: z.coerce.number().int().nonnegative().default(0),
   TIKTOK_REFRESH_TOKEN: optionalText,
   TIKTOK_REFRESH_TOKEN_EXPIRES_AT: z.coerce.number().int().nonnegative().default(0),
+  /** Seals the tokens the bot stores (AES-256-GCM): 32 bytes as base64 or hex. */
+  SHOPSHIFT_SECRET_KEY: optionalText,
+  /** The key before a rotation: what it sealed is re-sealed with SHOPSHIFT_SECRET_KEY at start. */
+  SHOPSHIFT_SECRET_KEY_PREVIOUS: optionalText,
   TIKTOK_WAREHOUSE_ID: optionalText,
   TIKTOK_QPS: z.coerce.number().positive().max(1000).default(5),
   TIKTOK_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(5),

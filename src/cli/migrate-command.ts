@@ -104,7 +104,7 @@ export async function migrateCommand(args: string[], io: CommandIo): Promise<num
       print(formatProgress(await migrationProgress(store, shop, Date.now())));
       return 0;
     case 'reconcile': {
-      const changes = await reconcileListings({ store, client: createTikTokFromConfig(config, log), log, now: () => Date.now() }, shop);
+      const changes = await reconcileListings({ store, client: createTikTokFromConfig(config, log, { store }), log, now: () => Date.now() }, shop);
       for (const { before, after } of changes) {
         print(`${after.handle}: ${before.state} → ${after.state}${after.reasons.length ? ` (${after.reasons.join('; ')})` : ''}`);
       }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync,
+  appendFileSync, chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
@@ -8,7 +8,7 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  activityEntrySchema, alertMuteSchema, alertSubscriptionSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
+  activityEntrySchema, alertMuteSchema, alertSubscriptionSchema, sealedSecretSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation, type StoreStateOptions } from './state.js';
 import type { Store } from './store.js';
@@ -31,6 +31,7 @@ const operationSchema: z.ZodType<StoreOperation> = z.lazy(() => z.discriminatedU
   z.object({ op: z.literal('day'), shop: z.string(), date: z.string(), byState: z.record(z.string(), z.number()) }),
   z.object({ op: z.literal('activity'), value: activityEntrySchema }),
   z.object({ op: z.literal('batch'), ops: z.array(operationSchema) }),
+  z.object({ op: z.literal('secret'), value: sealedSecretSchema }),
 ]));
 
 export interface LowdbStoreOptions extends StoreStateOptions {
@@ -98,13 +99,18 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
     const issue = parsed.error.issues[0];
     throw new StoreCorruptError(snapshotFile, keepBackup(snapshotFile), `${issue?.path.join('.')}: ${issue?.message}`);
   }
+  /** The snapshot through lowdb (atomic), readable by the owner only: it holds sealed tokens and catalog data. */
+  async function writeSnapshot(): Promise<void> {
+    db.data = state.snapshot();
+    await db.write();
+    chmodSync(snapshotFile, 0o600);
+  }
   const state = createStoreState(parsed.data, stateOptions);
   const pending = [...readJournal(rotatedJournalFile), ...readJournal(journalFile)];
   for (const operation of pending) state.apply(operation);
 
   if (pending.length > 0 || !existsSync(snapshotFile)) {
-    db.data = state.snapshot();
-    await db.write();
+    await writeSnapshot();
     rmSync(rotatedJournalFile, { force: true });
     writeFileSync(journalFile, '', { mode: 0o600 });
   }
@@ -127,8 +133,7 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
       }
       journal = openSync(journalFile, 'a', 0o600);
       linesSinceCompaction = 0;
-      db.data = state.snapshot();
-      await db.write();
+      await writeSnapshot();
       rmSync(rotatedJournalFile, { force: true });
     });
     return compaction;
@@ -200,6 +205,11 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
       ];
       if (ops.length === 1) record(ops[0]!);
       else if (ops.length > 1) record({ op: 'batch', ops });
+    },
+    secrets: {
+      get: async (name) => state.secret(name),
+      put: async (sealed) => record({ op: 'secret', value: sealed }),
+      list: async () => state.secrets(),
     },
     days: {
       record: async (shop, date, byState) => record({ op: 'day', shop, date, byState }),

@@ -204,6 +204,18 @@ export const dayStatsSchema = z.object({
 });
 export type DayStats = z.infer<typeof dayStatsSchema>;
 
+/** A secret the bot keeps (TikTok Shop tokens), sealed with AES-256-GCM; never stored in clear. */
+export const sealedSecretSchema = z.object({
+  name: z.string(),
+  /** Which key sealed it (a hash prefix, not the key). */
+  keyId: z.string(),
+  iv: z.string(),
+  tag: z.string(),
+  data: z.string(),
+  updatedAt: z.string(),
+});
+export type SealedSecret = z.infer<typeof sealedSecretSchema>;
+
 /** A state-changing chat action: who ran what, where and when, and whether it went through. The activity log. */
 export const activityEntrySchema = z.object({
   id: z.string(),
@@ -236,7 +248,8 @@ export const storeDataSchema = z.object({
   outbox: z.array(outboxMessageSchema).default([]),
   days: z.array(dayStatsSchema).default([]),
   activity: z.array(activityEntrySchema).default([]),
+  secrets: z.array(sealedSecretSchema).default([]),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [], activity: [] });
+export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [], activity: [], secrets: [] });

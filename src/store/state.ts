@@ -1,6 +1,6 @@
 import {
   emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription, type AlertMute, type SummarySchedule,
-  type Incident, type OutboxMessage, type DayStats, type ActivityEntry,
+  type Incident, type OutboxMessage, type DayStats, type ActivityEntry, type SealedSecret,
 } from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
@@ -22,6 +22,7 @@ export type StoreOperation =
   | { op: 'outbox'; value: OutboxMessage }
   | { op: 'day'; shop: string; date: string; byState: Record<string, number> }
   | { op: 'activity'; value: ActivityEntry }
+  | { op: 'secret'; value: SealedSecret }
   /** Several changes that must land together (one journal line). */
   | { op: 'batch'; ops: StoreOperation[] };
 
@@ -65,6 +66,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
   const days = new Map<string, DayStats>();
   // Keyed by id, so replaying a journal over a snapshot that holds some of its entries adds none twice.
   const activity = new Map<string, ActivityEntry>();
+  const secrets = new Map<string, SealedSecret>();
 
   function putIncident(incident: Incident): void {
     incidents.set(incident.id, incident);
@@ -174,6 +176,9 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
       case 'day':
         day(operation.shop, operation.date).byState = operation.byState;
         break;
+      case 'secret':
+        secrets.set(operation.value.name, operation.value);
+        break;
       case 'activity':
         activity.set(operation.value.id, operation.value);
         break;
@@ -195,6 +200,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
   initial.incidents.forEach(putIncident);
   initial.outbox.forEach(putOutbox);
   initial.activity.forEach((value) => activity.set(value.id, value));
+  initial.secrets.forEach((value) => secrets.set(value.name, value));
 
   const recent = (at: string | null) => at === null || Date.parse(at) > Date.now() - HISTORY_KEPT_MS;
   const activityFrom = () => Date.now() - activityKeptMs;
@@ -240,6 +246,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
       outbox: [...outbox.values()].filter((message) => unfinished.has(message.id) || recent(message.updatedAt)),
       days: [...days.values()].filter((stats) => recent(`${stats.date}T23:59:59.999Z`)),
       activity: [...activity.values()].filter((entry) => Date.parse(entry.at) >= activityFrom()),
+      secrets: [...secrets.values()],
     }),
     mute: (shop: string, handle: string) => mutes.get(key(shop, handle)),
     summaries: (shop: string) => [...summaries.values()].filter((schedule) => schedule.shop === shop),
@@ -255,6 +262,8 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
     incidentsPostedIn: (outboxId: string): Incident[] => [...incidents.values()].filter((incident) => incident.posts.includes(outboxId)),
     outboxMessage: (id: string) => outbox.get(id),
     unfinishedOutbox: (): OutboxMessage[] => [...unfinished].map((id) => outbox.get(id)!),
+    secret: (name: string) => secrets.get(name),
+    secrets: () => [...secrets.values()],
     activity: (shop: string, since: number): ActivityEntry[] => {
       const from = Math.max(since, activityFrom());
       return [...activity.values()].filter((entry) => entry.shop === shop && Date.parse(entry.at) >= from).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));

@@ -1,9 +1,9 @@
 import type {
-  ActivityEntry, AlertMute, AlertSubscription, AuditRun, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+  ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
 } from './schema.js';
 
 export type {
-  ActivityEntry, AlertMute, AlertSubscription, AuditRun, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+  ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
 };
 
 /**
@@ -80,6 +80,12 @@ export interface Store {
     set(schedule: SummarySchedule): Promise<void>;
     remove(shop: string, platform: string, channelId: string): Promise<boolean>;
     list(shop: string): Promise<SummarySchedule[]>;
+  };
+  secrets: {
+    /** A sealed secret by name (e.g. "tiktok-tokens:<shop>"); the store never sees it in clear. */
+    get(name: string): Promise<SealedSecret | undefined>;
+    put(sealed: SealedSecret): Promise<void>;
+    list(): Promise<SealedSecret[]>;
   };
   activity: {
     /** Appends a state-changing action to the shop's activity log; the store gives it its id. */

@@ -166,6 +166,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.close();
     });
 
+    it('keeps one sealed secret per name, a later one replacing it', async () => {
+      const store = await open();
+      const sealed = { name: 'tiktok-tokens:shop-1', keyId: 'k1', iv: 'aXY=', tag: 'dGFn', data: 'ZGF0YQ==', updatedAt: '2026-11-25T10:00:00.000Z' };
+      await store.secrets.put(sealed);
+      await store.secrets.put({ ...sealed, keyId: 'k2' });
+      expect(await store.secrets.get('tiktok-tokens:shop-1')).toMatchObject({ keyId: 'k2' });
+      expect(await store.secrets.list()).toHaveLength(1);
+      expect(await store.secrets.get('tiktok-tokens:shop-2')).toBeUndefined();
+      await store.close();
+    });
+
     it('tells a duplicate webhook delivery apart from a new one', async () => {
       const store = await open();
       expect(await store.webhooks.markProcessed('n-1')).toBe(true);
