@@ -15,6 +15,7 @@ const KIND_NAMES: Record<AlertKind, string> = {
   listing_error: 'listings that could not be created',
   sync_failure: 'Shopify changes that block a listed product',
   migration_failed: 'migrations that stopped',
+  stuck_in_review: 'listings in review for too long',
   recovered: 'failed listings that went live',
 };
 

@@ -1,17 +1,41 @@
 import { defineCommand, m, opt, reply, type CommandContext } from '../src/chat/command.js';
 import type { MigrationProgress } from '../src/migration/progress.js';
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+function formatEta(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 36 * 3600) return `${Math.round(seconds / 60)} min`;
+  const hours = Math.round(seconds / 3600);
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
 function progressParts(progress: MigrationProgress) {
-  const { total, submitted, byState, ratePerMinute, etaSeconds, job } = progress;
+  const { total, submitted, byState, ratePerMinute, etaSeconds, job, oldestInReviewMs, quota } = progress;
   return [
     m.progress('Submitted', submitted, total),
     m.fields({
-      'In review': byState.in_review, Live: byState.live, Rejected: byState.rejected, Failed: byState.error,
+      'In review': oldestInReviewMs !== null && byState.in_review > 0 ? `${count(byState.in_review)} (oldest ${Math.floor(oldestInReviewMs / 3_600_000)} h)` : byState.in_review,
+      Live: byState.live, Rejected: byState.rejected, Failed: byState.error,
       Rate: ratePerMinute === null ? '–' : `${ratePerMinute.toFixed(1)}/min`,
-      ETA: etaSeconds === null ? '–' : etaSeconds < 90 ? `${etaSeconds} s` : `${Math.round(etaSeconds / 60)} min`,
+      ETA: etaSeconds === null ? '–' : formatEta(etaSeconds),
+      // Only once it matters: a job under way or listings created today.
+      ...(quota && quota.daily > 0 && (job || quota.usedToday > 0) ? { 'Quota today': `${count(quota.usedToday)} of ${count(quota.daily)}, resets ${quota.resetsAt.slice(0, 16).replace('T', ' ')} UTC` } : {}),
       Job: job ? `${job.status}${job.note ? ` (${job.note})` : ''}` : 'none running',
     }),
   ];
+}
+
+/** "Needs 3 days at 1,000 listings a day (TikTok's quota)", and what the shop's total cap leaves out. */
+function quotaLines(quota: NonNullable<Awaited<ReturnType<CommandContext['services']['migration']['plan']>>['quota']>, toCreate: number): string[] {
+  const lines: string[] = [];
+  if (quota.daily > 0 && toCreate > 0) {
+    lines.push(`Needs ${quota.days} ${quota.days === 1 ? 'day' : 'days'} at ${count(quota.daily)} listings a day (the shop's quota; ${count(quota.usedToday)} used today, resets ${quota.reset}).`);
+  }
+  if (quota.totalLeft !== null && toCreate > quota.totalLeft) {
+    lines.push(`The shop's total quota of ${count(quota.total)} listings leaves room for ${count(quota.totalLeft)}; the other ${count(toCreate - quota.totalLeft)} wait until TikTok raises it.`);
+  }
+  return lines;
 }
 
 const postProgress = (context: CommandContext) => (progress: MigrationProgress) =>
@@ -41,7 +65,7 @@ export default defineCommand({
         const skipped = Object.entries(plan.skipped).filter(([, count]) => count > 0);
         return reply([
           m.heading(`A run would create ${plan.toCreate.toLocaleString('en-US')} listings`),
-          m.text(`From the latest audit of ${plan.auditedFrom}.`),
+          m.text([`From the latest audit of ${plan.auditedFrom}.`, ...(plan.quota ? quotaLines(plan.quota, plan.toCreate) : [])].join('\n')),
           ...(skipped.length ? [m.table(['left out', 'products', 'e.g.'], skipped.map(([reason, count]) => [reason, count, (plan.examples[reason as keyof typeof plan.examples] ?? []).join(', ')]))] : []),
         ]);
       }

@@ -7,6 +7,7 @@ import type { CatalogSource } from './catalog/source.js';
 import { requireShopifyAdmin, requireTikTok, shopKeyOf, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { createImageFetcher } from './migration/images.js';
+import { listingQuotaFrom } from './migration/quota.js';
 import type { MigrationDeps } from './migration/run.js';
 import { createShopifyAdminClient, type ShopifyAdminClient } from './shopify/admin-client.js';
 import type { Store } from './store/store.js';
@@ -121,6 +122,7 @@ export async function createMigrationDeps(
   return {
     store,
     client,
+    quota: listingQuotaFrom(config),
     openSource: openSourceFrom(config, log, options.observe),
     categories: createCategoryMapper(mapping, null),
     fetchImage: createImageFetcher({
@@ -142,6 +144,6 @@ const unavailable = async (): Promise<never> => {
   throw new Error('a dry run does not call TikTok Shop');
 };
 const unavailableClient: TikTokShopClient = {
-  getCategories: unavailable, getCategoryRules: unavailable, getBrands: unavailable, uploadImage: unavailable, createProduct: unavailable,
+  getCategories: unavailable, getCategoryRules: unavailable, recommendCategory: unavailable, getBrands: unavailable, uploadImage: unavailable, createProduct: unavailable,
   editProduct: unavailable, getProduct: unavailable, searchProducts: unavailable, activateProducts: unavailable, deactivateProducts: unavailable,
 };

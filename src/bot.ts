@@ -3,13 +3,16 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { RESTEvents } from 'discord.js';
 import { createCommands } from '../commands/index.js';
-import { alertForStatusChange, createAlerts, type AlertEvent, type ChannelPoster } from './alerts/alerts.js';
+import { alertsForStatusChange, createAlerts, type AlertEvent, type ChannelPoster } from './alerts/alerts.js';
 import { createOutbox, type ChannelDelivery, type Platform } from './alerts/outbox.js';
 import { createDiscordBot } from './chat/discord/client.js';
 import { createServices, type ShopshiftServices } from './chat/services.js';
 import { createSlackApp, type SlackRoute } from './chat/slack/app.js';
 import { createJobRunner, processOwner } from './schedule/job-runner.js';
 import { reconcileJob, reconcileJobName } from './schedule/reconcile-job.js';
+import { QUOTA_RESUME_CRON, quotaResumeJob, quotaResumeJobName } from './schedule/resume-job.js';
+import { STUCK_REVIEW_CRON, stuckReviewJob, stuckReviewJobName } from './schedule/stuck-review-job.js';
+import { listingQuotaFrom } from './migration/quota.js';
 import { openFileRunLedger } from './schedule/run-ledger.js';
 import { createSummaryScheduler } from './schedule/summary-scheduler.js';
 import { createMigrationDeps, createTikTokFromConfig, shopifyAccessFrom, sourceLimitsFrom, vaultFrom, type UpstreamObserver } from './app.js';
@@ -59,8 +62,7 @@ async function botRoutes(
         body,
         headers.authorization,
       );
-      const event = answer.change ? alertForStatusChange(answer.change) : null;
-      if (event) void raise(event);
+      for (const event of answer.change ? alertsForStatusChange(answer.change) : []) void raise(event);
       return { status: answer.status, body: answer.body };
     };
   }
@@ -142,8 +144,7 @@ async function createReconcileRunner(
       tiktok: tiktokOrNull(config, log, observe, store),
       hasTikTokWebhook: config.TIKTOK_WEBHOOKS,
       onChange: (change) => {
-        const event = alertForStatusChange(change);
-        if (event) void raise(event);
+        for (const event of alertsForStatusChange(change)) void raise(event);
       },
       shopify: shopifyAccessFrom(config, log, observe),
       download: sourceLimitsFrom(config),
@@ -154,6 +155,36 @@ async function createReconcileRunner(
       },
     }),
   }]);
+  return runner;
+}
+
+/**
+ * The migration's own schedules: a migration paused for the daily listing quota resumes after the reset,
+ * without a person; listings in review too long raise a "stuck in review" alert.
+ */
+async function createMigrationJobsRunner(
+  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, run: { ledger: Awaited<ReturnType<typeof openFileRunLedger>>; owner: string },
+  services: ShopshiftServices,
+) {
+  const shop = shopKeyOf(config);
+  const runner = createJobRunner({ ...run, log, now: () => Date.now() });
+  await runner.setJobs([
+    {
+      name: quotaResumeJobName(shop),
+      pattern: QUOTA_RESUME_CRON,
+      timezone: 'UTC',
+      run: quotaResumeJob({
+        store, shop, log, now: () => Date.now(), reset: listingQuotaFrom(config).reset,
+        resume: () => services.migration.resume((progress) => log.info({ shop, submitted: progress.submitted, total: progress.total, job: progress.job?.status }, 'resumed migration progress')),
+      }),
+    },
+    {
+      name: stuckReviewJobName(shop),
+      pattern: STUCK_REVIEW_CRON,
+      timezone: 'UTC',
+      run: stuckReviewJob({ store, shop, log, now: () => Date.now(), afterHours: config.REVIEW_STUCK_AFTER_HOURS, raise }),
+    },
+  ]);
   return runner;
 }
 
@@ -222,6 +253,7 @@ export async function startBot(config: Config, store: Store, log: Logger, option
     config, store, log, now: () => Date.now(), raise, acknowledge: (messageId, by) => alerts.acknowledge(messageId, by), onSummariesChanged: () => summaries.reload(),
     migrationDeps: () => createMigrationDeps(config, store, log, { dryRun: false, observe }),
   });
+  const migrationJobs = await createMigrationJobsRunner(config, store, log, raise, { ledger, owner }, services);
   const routes = await botRoutes(config, store, log, raise, metrics);
   const intake: (() => Promise<void>)[] = [];
   const disconnect: (() => Promise<void>)[] = [];
@@ -259,9 +291,10 @@ export async function startBot(config: Config, store: Store, log: Logger, option
   void outbox.wake();
   alerts.start();
   reconcile.start();
+  migrationJobs.start();
   const steps: StopStep[] = [
     { name: 'intake', run: () => Promise.all(intake.map((stop) => stop())) },
-    { name: 'schedules', run: () => Promise.all([reconcile.stop(), summaries.stop()]) },
+    { name: 'schedules', run: () => Promise.all([reconcile.stop(), migrationJobs.stop(), summaries.stop()]) },
     { name: 'alerts', run: () => alerts.stop() },
     { name: 'outbox', run: () => outbox.stop() },
     { name: 'adapters', run: () => Promise.all(disconnect.map((stop) => stop())) },

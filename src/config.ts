@@ -6,6 +6,7 @@ import { ConfigError } from './errors.js';
 import { samplePath } from './paths.js';
 import { isAllowListEntry } from './catalog/address-guard.js';
 import { regionCodeSchema, sellerTypeSchema } from './audit/regions.js';
+import { parseQuotaReset } from './migration/quota.js';
 
 const optionalText = z.string().trim().optional().transform((value) => (value === '' ? undefined : value));
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -20,6 +21,8 @@ export const configSchema = z.object({
   CATALOG_CURRENCY: optionalText.pipe(z.string().regex(/^[A-Z]{3}$/, 'expected a three-letter currency code such as USD').optional()),
   CATEGORY_MAP_FILE: optionalText,
   TIKTOK_CATEGORIES_FILE: optionalText,
+  /** Days TikTok's category suggestion for a product type is kept before `/shop map suggest` asks again. */
+  CATEGORY_SUGGESTION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   PACKAGE_DEFAULT_DIMENSIONS: optionalText,
   PACKAGE_DIMENSIONS_METAFIELD: z.string().trim().min(1).default('shopshift.package_dimensions'),
   SELLER_SKU_PATTERN: z
@@ -104,6 +107,13 @@ export const configSchema = z.object({
   TIKTOK_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(5),
   TIKTOK_TIMEOUT_MS: positiveInt(30_000),
   MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** The shop's listing quota (tiktok-shop.md §10), 0 for no cap: per quota day (unverified figure) and in all (the Beginner tier's cap). */
+  TIKTOK_DAILY_LISTING_QUOTA: z.coerce.number().int().min(0).default(1000),
+  TIKTOK_TOTAL_LISTING_QUOTA: z.coerce.number().int().min(0).default(1000),
+  /** When the daily quota resets: "HH:MM <IANA time zone>". TikTok publishes no time. */
+  TIKTOK_QUOTA_RESET: z.string().trim().refine((value) => parseQuotaReset(value) !== null, 'expected a time and an IANA time zone such as "00:00 UTC" or "00:00 America/Los_Angeles"').default('00:00 UTC'),
+  /** A listing in review longer than this raises a "stuck in review" alert. */
+  REVIEW_STUCK_AFTER_HOURS: z.coerce.number().positive().max(24 * 365).default(48),
 
   SHOPIFY_ADMIN_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'expected the store address, e.g. https://my-shop.myshopify.com' }).optional()),
   SHOPIFY_ACCESS_TOKEN: optionalText,

@@ -269,3 +269,14 @@ export function alertForStatusChange(change: { before: Listing; after: Listing }
   if (after.state === 'live') return { kind: 'recovered', shop: after.shop, handle: after.handle };
   return null;
 }
+
+/** Every alert a listing's change of state calls for: leaving review other than live also ends its "stuck in review", first. */
+export function alertsForStatusChange(change: { before: Listing; after: Listing }): AlertEvent[] {
+  const { before, after } = change;
+  const leftReview = before.state === 'in_review' && after.state !== 'in_review' && after.state !== 'live';
+  const event = alertForStatusChange(change);
+  return [
+    ...(leftReview ? [{ kind: 'recovered', shop: after.shop, handle: after.handle, of: ['stuck_in_review'] } as const] : []),
+    ...(event ? [event] : []),
+  ];
+}

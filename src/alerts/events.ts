@@ -8,12 +8,14 @@ export type AlertEvent =
   | { kind: 'listing_error'; shop: string; handle: string; reason: string }
   | { kind: 'sync_failure'; shop: string; handle: string; listingState: string; blockers: string[] }
   | { kind: 'migration_failed'; shop: string; jobId: string; note: string }
+  /** In TikTok's review for longer than REVIEW_STUCK_AFTER_HOURS; `since` is when it entered review (ISO). */
+  | { kind: 'stuck_in_review'; shop: string; handle: string; productId: string; since: string; hours: number }
   /** The product is fine again: it went live (every failure), or a Shopify fix unblocked it (`of` the sync failure only). */
   | { kind: 'recovered'; shop: string; handle: string; of?: readonly AlertKind[] };
 
 export type FailureEvent = Exclude<AlertEvent, { kind: 'recovered' }>;
 
-export const ALERT_KINDS: readonly AlertKind[] = ['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed', 'recovered'];
+export const ALERT_KINDS: readonly AlertKind[] = ['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed', 'stuck_in_review', 'recovered'];
 
 /** Sync failures and stopped migrations need someone now; the rest can wait for the next look. */
 export const severityOf = (event: AlertEvent | Incident): 'normal' | 'high' =>
@@ -29,6 +31,8 @@ export function reasonsOf(event: FailureEvent): string[] {
       return event.blockers;
     case 'migration_failed':
       return [event.note];
+    case 'stuck_in_review':
+      return [`In review since ${event.since.slice(0, 16).replace('T', ' ')} UTC (TikTok product ${event.productId || 'id unknown'})`];
   }
 }
 
@@ -55,6 +59,8 @@ export function headlineOf(event: FailureEvent): string {
       return `Sync failure: a Shopify change blocks ${event.handle} (${event.listingState.replace('_', ' ')} on TikTok Shop)`;
     case 'migration_failed':
       return 'The migration stopped';
+    case 'stuck_in_review':
+      return `${event.handle} has been in review for ${event.hours} h`;
   }
 }
 

@@ -12,6 +12,7 @@ const ADVICE: Record<Incident['kind'], string> = {
   listing_error: 'Retry once the cause is fixed; the next migration run also picks it up.',
   sync_failure: 'The TikTok listing keeps its last good version until the product is fixed in Shopify.',
   migration_failed: 'Resume the migration with /shop migration resume once the cause is fixed.',
+  stuck_in_review: 'TikTok review usually takes from seconds to 2 business days. Check the product in Seller Center for a pending requirement (certificates, KYC), or ask TikTok Shop seller support about its product id.',
 };
 
 const clock = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
@@ -66,6 +67,7 @@ function singleAlert(incident: Incident, messageId: string): MessagePart[] {
 
 const KIND_LABELS: Record<Incident['kind'], string> = {
   listing_rejected: 'Rejected by review', listing_error: 'Could not be listed', sync_failure: 'Sync failures', migration_failed: 'Migrations stopped',
+  stuck_in_review: 'Stuck in review',
 };
 
 /** Counts of the incidents' first reasons, largest first. */

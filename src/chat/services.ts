@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
-import { createMigrationDeps, sourceLimitsFrom } from '../app.js';
+import { createMigrationDeps, createTikTokFromConfig, openSourceFrom, sourceLimitsFrom } from '../app.js';
+import { createCategoryMapper, loadCategoryMapping } from '../audit/category-map.js';
+import { acceptSuggestions, collectUnmappedTypes, suggestCategories, type AcceptOutcome, type SuggestOutcome } from '../mapping/suggest.js';
+import type { TikTokShopClient } from '../tiktok/api.js';
 import { auditSettingsFrom, createAuditContext } from '../audit/context.js';
 import { runAudit } from '../audit/engine.js';
 import { createVerdictCollector, recordAuditRun } from '../audit/record.js';
@@ -14,6 +17,7 @@ import type { AlertEvent } from '../alerts/alerts.js';
 import type { Logger } from '../log.js';
 import { planMigration, type MigrationPlan } from '../migration/plan.js';
 import { migrationProgress, type MigrationProgress } from '../migration/progress.js';
+import { listingQuotaFrom } from '../migration/quota.js';
 import { pauseMigration, resumeMigration, startMigration, type MigrationDeps } from '../migration/run.js';
 import type { AlertKind, AlertSubscription, SummarySchedule } from '../store/schema.js';
 import { buildDailySummary } from '../schedule/daily-summary.js';
@@ -37,6 +41,13 @@ export interface ShopshiftServices {
   mappings: {
     list(): Promise<CategoryMapping[]>;
     set(key: string, categoryId: string, by: string): Promise<void>;
+    /**
+     * TikTok's suggested category for every unmapped type or category of the catalog (the latest audit's, else
+     * the configured one), cached for CATEGORY_SUGGESTION_TTL_DAYS; `onProgress` hears the reading and asking.
+     */
+    suggest(onProgress?: (text: string) => void): Promise<SuggestOutcome>;
+    /** `all`, a row number of the last suggest list, a suggestion id or a type: recorded as accepted by `by`. */
+    accept(which: string, by: string): Promise<AcceptOutcome>;
   };
   alerts: {
     list(): Promise<AlertSubscription[]>;
@@ -87,6 +98,8 @@ export interface ServiceDeps {
   store: Store;
   log: Logger;
   now(): number;
+  /** The TikTok Shop client category suggestions ask; by default one from the settings (which says what is missing). */
+  tiktok?: () => TikTokShopClient;
   /** Overrides the migration wiring (tests and the sandbox pass their own TikTok client). */
   migrationDeps?: () => Promise<MigrationDeps>;
   maxCsvBytes?: number;
@@ -106,8 +119,13 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
   const { config, store, log } = deps;
   const shop = shopKeyOf(config);
   const maxCsvBytes = deps.maxCsvBytes ?? 8 * 1024 * 1024;
-  const migrationDeps = deps.migrationDeps ?? (() => createMigrationDeps(config, store, log, { dryRun: false }));
+  const quota = listingQuotaFrom(config);
+  const baseMigrationDeps = deps.migrationDeps ?? (() => createMigrationDeps(config, store, log, { dryRun: false }));
+  // The listing quota applies to every run started from chat or by the schedule, unless the caller set its own.
+  const migrationDeps = async (): Promise<MigrationDeps> => ({ quota, ...(await baseMigrationDeps()) });
 
+  // One client for every suggest, so its calls share one pace.
+  let suggestClient: TikTokShopClient | null = null;
   const raise = (event: AlertEvent) => void deps.raise?.(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
 
   /**
@@ -116,7 +134,7 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
    */
   const inBackground = (run: (onProduct: (listing: Listing) => void) => Promise<unknown>, onUpdate: (progress: MigrationProgress) => void) => {
     let last = deps.now();
-    const report = () => void migrationProgress(store, shop, deps.now()).then(onUpdate, (error: unknown) => log.warn({ err: error }, 'progress unavailable'));
+    const report = () => void migrationProgress(store, shop, deps.now(), quota).then(onUpdate, (error: unknown) => log.warn({ err: error }, 'progress unavailable'));
     void run((listing) => {
       if (listing.state === 'error') raise({ kind: 'listing_error', shop, handle: listing.handle, reason: listing.reasons[0] ?? 'unknown error' });
       if (deps.now() - last < UPDATE_EVERY_MS) return;
@@ -165,9 +183,10 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
       async plan() {
         const audit = await store.audits.latest(shop);
         if (!audit) throw new UserInputError('Run an audit first: the migration pushes the products the latest audit found ready.');
-        return { ...(await planMigration(await createMigrationDeps(config, store, log, { dryRun: true }), audit)), auditedFrom: audit.sourceLabel };
+        const planDeps = { ...(await createMigrationDeps(config, store, log, { dryRun: true })), quota, clock: { now: deps.now } };
+        return { ...(await planMigration(planDeps, audit)), auditedFrom: audit.sourceLabel };
       },
-      progress: () => migrationProgress(store, shop, deps.now()),
+      progress: () => migrationProgress(store, shop, deps.now(), quota),
       async start(options, onUpdate) {
         const migration = await migrationDeps();
         // Checks (audit present, no other job) happen before the reply; the run itself continues in the background.
@@ -190,6 +209,21 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
     mappings: {
       list: () => store.mappings.list(shop),
       set: (key, categoryId, by) => store.mappings.set({ shop, key, categoryId, origin: 'manual', by, updatedAt: new Date(deps.now()).toISOString() }),
+      async suggest(onProgress) {
+        // Connected first: without TikTok Shop settings this says which are missing before reading anything.
+        const client = deps.tiktok ? deps.tiktok() : (suggestClient ??= createTikTokFromConfig(config, log, { store }));
+        const location = (await store.audits.latest(shop))?.location ?? config.CATALOG_SOURCE;
+        const fileMapping = config.CATEGORY_MAP_FILE ? await loadCategoryMapping(config.CATEGORY_MAP_FILE) : new Map<string, string>();
+        for (const stored of await store.mappings.list(shop)) fileMapping.set(stored.key, stored.categoryId);
+        onProgress?.('Reading the catalog for unmapped product types…');
+        const types = await collectUnmappedTypes(openSourceFrom(config, log)(location), createCategoryMapper(fileMapping, null), new Set(config.AUDIT_STATUSES));
+        return suggestCategories(
+          { store, client, shop, log, now: deps.now, ttlMs: config.CATEGORY_SUGGESTION_TTL_DAYS * 86_400_000 },
+          types,
+          (done, total) => onProgress?.(`Asking TikTok Shop for categories… ${done} of ${total}`),
+        );
+      },
+      accept: (which, by) => acceptSuggestions({ store, shop, now: deps.now }, which, by),
     },
     alerts: {
       list: () => store.alerts.subscriptions(shop),

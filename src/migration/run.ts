@@ -9,6 +9,7 @@ import type { Listing, MigrationJob, Store } from '../store/store.js';
 import type { ProductBody, TikTokShopClient } from '../tiktok/api.js';
 import { isTikTokApiError } from '../tiktok/errors.js';
 import { sellerSkuOf, toProductBody, type BodySettings } from './product-body.js';
+import { DEFAULT_QUOTA_RESET, quotaStopNote, quotaUse, tiktokQuotaNote, type ListingQuota } from './quota.js';
 import { listingStateFor } from './track.js';
 
 export interface ImageFile {
@@ -28,6 +29,8 @@ export interface MigrationDeps {
   log: Logger;
   /** Products in flight at once; the client's rate limiter sets the real pace. */
   concurrency?: number;
+  /** The shop's listing quota: a run stops when it is used and the rest waits. Without it only TikTok's 12052093 stops a run. */
+  quota?: ListingQuota;
 }
 
 export interface MigrationEvents {
@@ -43,6 +46,7 @@ const MAX_MAIN_IMAGES = 9;
 /** A job whose heartbeat is older than this was left by a process that died. */
 export const STALE_JOB_MS = 60_000;
 const HEARTBEAT_MS = 5_000;
+const QUOTA_USED = '\u0000quota used';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const thisProcess = `${hostname()}:${process.pid}`;
@@ -117,6 +121,10 @@ async function runJob(deps: MigrationDeps, initial: MigrationJob, events: Migrat
   let stopNote: string | null = null;
   let pushed = 0;
   let lastBeat = clock.now();
+  // Creates this run may still make, counted as they succeed; those in flight hold a place until they answer.
+  const use = deps.quota && !job.dryRun ? await quotaUse(store, job.shop, deps.quota, clock.now()) : null;
+  let created = 0;
+  let creating = 0;
 
   const stillRunning = async (): Promise<boolean> => {
     if (stopNote !== null) return false;
@@ -143,8 +151,16 @@ async function runJob(deps: MigrationDeps, initial: MigrationJob, events: Migrat
       stopNote ??= `stopped after ${job.limit} products (--limit)`;
       return;
     }
+    if (use && use.left !== null && created + creating >= use.left) {
+      // Worded once the creates in flight have answered, with the final counts.
+      stopNote ??= QUOTA_USED;
+      return;
+    }
     pushed++;
-    const { listing, stopRun } = await migrateProduct(deps, job, product, match.categoryId, existing, events);
+    creating++;
+    const hadProductId = Boolean(existing?.tiktokProductId);
+    const { listing, stopRun } = await migrateProduct(deps, job, product, match.categoryId, existing, events).finally(() => creating--);
+    if (listing?.tiktokProductId && !hadProductId) created++;
     if (listing) events.onProduct?.(listing);
     if (stopRun) stopNote ??= stopRun;
   };
@@ -159,6 +175,13 @@ async function runJob(deps: MigrationDeps, initial: MigrationJob, events: Migrat
   };
   await Promise.all(Array.from({ length: deps.concurrency ?? 4 }, worker));
   await iterator.return?.();
+  if (stopNote === QUOTA_USED && use) {
+    const left = (n: number | null) => (n === null ? null : Math.max(0, n - created));
+    stopNote = quotaStopNote(
+      { ...use, usedToday: use.usedToday + created, usedTotal: use.usedTotal + created, dailyLeft: left(use.dailyLeft), totalLeft: left(use.totalLeft) },
+      deps.quota!.reset.timezone,
+    );
+  }
 
   if (job.dryRun) return { ...job, status: 'completed' };
   const latest = (await store.jobs.get(job.id)) ?? job;
@@ -170,7 +193,7 @@ async function runJob(deps: MigrationDeps, initial: MigrationJob, events: Migrat
         : { ...latest, status: 'completed', updatedAt: iso(clock.now()) };
   await store.jobs.put(finished);
   await store.flush();
-  log.info({ job: job.id, shop: job.shop, status: finished.status, pushed }, 'migration stopped');
+  log.info({ job: job.id, shop: job.shop, status: finished.status, pushed, created, note: finished.note }, 'migration stopped');
   return finished;
 }
 
@@ -240,11 +263,12 @@ async function migrateProduct(
       return { listing: await save({ state: 'error', reasons: [`No image could be uploaded${failures.length ? `: ${failures.join('; ')}` : ''}.`] }) };
     }
     const created = await client.createProduct(toProductBody(product, uris, settings));
-    return { listing: await save({ tiktokProductId: created.productId, tiktokStatus: 'PENDING', state: 'in_review', reasons: created.warnings }) };
+    // createdAt becomes the create's time: the quota counts listings per day by it (quota.ts), and the review age starts here.
+    return { listing: await save({ tiktokProductId: created.productId, tiktokStatus: 'PENDING', state: 'in_review', reasons: created.warnings, createdAt: now() }) };
   } catch (error) {
     if (isTikTokApiError(error) && error.isQuotaReached()) {
       // Not this product's fault: it waits, pending, until the run resumes after the quota resets.
-      return { listing: await save({ state: 'pending', reasons: [] }), stopRun: `quota reached: ${error.userText}` };
+      return { listing: await save({ state: 'pending', reasons: [] }), stopRun: tiktokQuotaNote(deps.quota?.reset ?? DEFAULT_QUOTA_RESET, clock.now(), error.userText) };
     }
     const reason = error instanceof Error && 'userText' in error ? String(error.userText) : 'Unexpected error while creating the listing.';
     deps.log.warn({ err: error, handle: product.handle, job: job.id }, 'listing failed');

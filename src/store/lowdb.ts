@@ -8,7 +8,7 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  activityEntrySchema, alertMuteSchema, alertSubscriptionSchema, sealedSecretSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
+  activityEntrySchema, categorySuggestionSchema, alertMuteSchema, alertSubscriptionSchema, sealedSecretSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation, type StoreStateOptions } from './state.js';
 import type { Store } from './store.js';
@@ -32,6 +32,7 @@ const operationSchema: z.ZodType<StoreOperation> = z.lazy(() => z.discriminatedU
   z.object({ op: z.literal('activity'), value: activityEntrySchema }),
   z.object({ op: z.literal('batch'), ops: z.array(operationSchema) }),
   z.object({ op: z.literal('secret'), value: sealedSecretSchema }),
+  z.object({ op: z.literal('suggestion'), value: categorySuggestionSchema }),
 ]));
 
 export interface LowdbStoreOptions extends StoreStateOptions {
@@ -171,6 +172,15 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
       list: async (shop) => state.mappings(shop),
       set: async (mapping) => record({ op: 'mapping', value: mapping }),
       remove: async (shop, key) => recordIf(state.hasMapping(shop, key), { op: 'mapping-removed', shop, key }),
+    },
+    suggestions: {
+      get: async (shop, key) => state.suggestion(shop, key),
+      put: async (suggestion) => record({ op: 'suggestion', value: suggestion }),
+      putMany: async (suggestions) => {
+        if (suggestions.length === 1) record({ op: 'suggestion', value: suggestions[0]! });
+        else if (suggestions.length > 1) record({ op: 'batch', ops: suggestions.map((value): StoreOperation => ({ op: 'suggestion', value })) });
+      },
+      list: async (shop) => state.suggestions(shop),
     },
     jobs: {
       get: async (id) => state.job(id),

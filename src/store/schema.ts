@@ -67,6 +67,27 @@ export const categoryMappingSchema = z.object({
 });
 export type CategoryMapping = z.infer<typeof categoryMappingSchema>;
 
+/**
+ * TikTok's Recommend Category answer for a Shopify product type or category, cached per shop and
+ * normalised key, and the rows `/shop map suggest` last showed (`listedAt`), which `map accept <n>` refers to.
+ */
+export const categorySuggestionSchema = z.object({
+  shop: z.string(),
+  /** The type or category as Shopify has it (the mapping's key once accepted). */
+  key: z.string(),
+  /** Short stable id for buttons: Discord's custom_id holds 100 characters, a type can be 255. */
+  id: z.string(),
+  /** null: TikTok had no suggestion for it. */
+  categoryId: z.string().nullable(),
+  /** TikTok's path, top level first ("Kitchenware > Drinkware > Mugs"). */
+  path: z.string().nullable(),
+  askedAt: z.string(),
+  /** Products it covered when last listed. */
+  products: z.number().int().nonnegative(),
+  listedAt: z.string().nullable(),
+});
+export type CategorySuggestion = z.infer<typeof categorySuggestionSchema>;
+
 export const jobStatusSchema = z.enum(['running', 'paused', 'completed', 'failed']);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
@@ -91,7 +112,7 @@ export const migrationJobSchema = z.object({
 });
 export type MigrationJob = z.infer<typeof migrationJobSchema>;
 
-export const alertKindSchema = z.enum(['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed', 'recovered']);
+export const alertKindSchema = z.enum(['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed', 'stuck_in_review', 'recovered']);
 export type AlertKind = z.infer<typeof alertKindSchema>;
 
 /** A channel that wants some kinds of alerts, on Slack, Discord or the terminal. */
@@ -144,7 +165,7 @@ export const incidentSchema = z.object({
   shop: z.string(),
   /** The product handle, or `job:<id>` for a stopped migration. */
   subject: z.string(),
-  kind: z.enum(['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed']),
+  kind: z.enum(['listing_rejected', 'listing_error', 'sync_failure', 'migration_failed', 'stuck_in_review']),
   /** What makes two failures "the same": the kind and the reasons, normalised. */
   fingerprint: z.string(),
   reasons: z.array(z.string()),
@@ -249,7 +270,8 @@ export const storeDataSchema = z.object({
   days: z.array(dayStatsSchema).default([]),
   activity: z.array(activityEntrySchema).default([]),
   secrets: z.array(sealedSecretSchema).default([]),
+  suggestions: z.array(categorySuggestionSchema).default([]),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [], activity: [], secrets: [] });
+export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [], activity: [], secrets: [], suggestions: [] });

@@ -1,6 +1,6 @@
 import {
   emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription, type AlertMute, type SummarySchedule,
-  type Incident, type OutboxMessage, type DayStats, type ActivityEntry, type SealedSecret,
+  type Incident, type OutboxMessage, type DayStats, type ActivityEntry, type SealedSecret, type CategorySuggestion,
 } from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
@@ -23,6 +23,7 @@ export type StoreOperation =
   | { op: 'day'; shop: string; date: string; byState: Record<string, number> }
   | { op: 'activity'; value: ActivityEntry }
   | { op: 'secret'; value: SealedSecret }
+  | { op: 'suggestion'; value: CategorySuggestion }
   /** Several changes that must land together (one journal line). */
   | { op: 'batch'; ops: StoreOperation[] };
 
@@ -41,6 +42,8 @@ export interface StoreStateOptions {
 }
 
 const key = (shop: string, part: string) => `${shop}\u0000${part}`;
+/** "Tea  Towels " and "tea towels" are one product type. */
+export const suggestionKey = (typeKey: string): string => typeKey.trim().replace(/\s+/g, ' ').toLowerCase();
 /** Subscriptions and summary schedules are one per channel of a platform, per shop. */
 const channelKey = (shop: string, platform: string, channelId: string) => key(shop, `${platform}:${channelId}`);
 
@@ -67,6 +70,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
   // Keyed by id, so replaying a journal over a snapshot that holds some of its entries adds none twice.
   const activity = new Map<string, ActivityEntry>();
   const secrets = new Map<string, SealedSecret>();
+  const suggestions = new Map<string, CategorySuggestion>();
 
   function putIncident(incident: Incident): void {
     incidents.set(incident.id, incident);
@@ -182,6 +186,9 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
       case 'activity':
         activity.set(operation.value.id, operation.value);
         break;
+      case 'suggestion':
+        suggestions.set(key(operation.value.shop, suggestionKey(operation.value.key)), operation.value);
+        break;
       case 'batch':
         operation.ops.forEach(apply);
         break;
@@ -201,6 +208,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
   initial.outbox.forEach(putOutbox);
   initial.activity.forEach((value) => activity.set(value.id, value));
   initial.secrets.forEach((value) => secrets.set(value.name, value));
+  initial.suggestions.forEach((value) => apply({ op: 'suggestion', value }));
 
   const recent = (at: string | null) => at === null || Date.parse(at) > Date.now() - HISTORY_KEPT_MS;
   const activityFrom = () => Date.now() - activityKeptMs;
@@ -247,6 +255,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
       days: [...days.values()].filter((stats) => recent(`${stats.date}T23:59:59.999Z`)),
       activity: [...activity.values()].filter((entry) => Date.parse(entry.at) >= activityFrom()),
       secrets: [...secrets.values()],
+      suggestions: [...suggestions.values()],
     }),
     mute: (shop: string, handle: string) => mutes.get(key(shop, handle)),
     summaries: (shop: string) => [...summaries.values()].filter((schedule) => schedule.shop === shop),
@@ -262,6 +271,8 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
     incidentsPostedIn: (outboxId: string): Incident[] => [...incidents.values()].filter((incident) => incident.posts.includes(outboxId)),
     outboxMessage: (id: string) => outbox.get(id),
     unfinishedOutbox: (): OutboxMessage[] => [...unfinished].map((id) => outbox.get(id)!),
+    suggestion: (shop: string, typeKey: string) => suggestions.get(key(shop, suggestionKey(typeKey))),
+    suggestions: (shop: string) => [...suggestions.values()].filter((suggestion) => suggestion.shop === shop),
     secret: (name: string) => secrets.get(name),
     secrets: () => [...secrets.values()],
     activity: (shop: string, since: number): ActivityEntry[] => {

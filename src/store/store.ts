@@ -1,9 +1,9 @@
 import type {
-  ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+  CategorySuggestion, ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
 } from './schema.js';
 
 export type {
-  ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+  CategorySuggestion, ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
 };
 
 /**
@@ -33,6 +33,15 @@ export interface Store {
     list(shop: string): Promise<CategoryMapping[]>;
     set(mapping: CategoryMapping): Promise<void>;
     remove(shop: string, key: string): Promise<boolean>;
+  };
+  /** TikTok's category suggestions per Shopify type or category, keyed by shop and the key without regard to case or spacing. */
+  suggestions: {
+    get(shop: string, key: string): Promise<CategorySuggestion | undefined>;
+    /** Inserts or replaces by (shop, key). */
+    put(suggestion: CategorySuggestion): Promise<void>;
+    /** Several at once, kept together or not at all. */
+    putMany(suggestions: readonly CategorySuggestion[]): Promise<void>;
+    list(shop: string): Promise<CategorySuggestion[]>;
   };
   jobs: {
     get(id: string): Promise<MigrationJob | undefined>;

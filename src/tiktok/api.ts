@@ -90,6 +90,21 @@ export interface TikTokCategory {
   isLeaf: boolean;
 }
 
+/** What TikTok's Recommend Category answered: the leaf it suggests and its path from the top level. */
+export interface CategoryRecommendation {
+  /** null when TikTok had no suggestion for the title. */
+  leafCategoryId: string | null;
+  /** Top level first; the leaf last. */
+  path: { id: string; name: string; isLeaf: boolean }[];
+}
+
+/** The product a recommendation is asked for (§5: `product_title` is required, the rest helps). */
+export interface RecommendCategoryInput {
+  title: string;
+  description?: string;
+  images?: { uri: string }[];
+}
+
 export interface CategoryRules {
   certifications: { id: string; name: string; isRequired: boolean }[];
   sizeChartRequired: boolean;
@@ -100,6 +115,7 @@ export interface CategoryRules {
 export interface TikTokShopClient {
   getCategories(): Promise<TikTokCategory[]>;
   getCategoryRules(categoryId: string): Promise<CategoryRules>;
+  recommendCategory(input: RecommendCategoryInput): Promise<CategoryRecommendation>;
   getBrands(query?: { brandName?: string; pageSize?: number; pageToken?: string }): Promise<{ brands: { id: string; name: string }[]; nextPageToken: string | null }>;
   uploadImage(image: { data: Uint8Array; fileName: string; contentType: string }, useCase?: ImageUseCase): Promise<UploadedImage>;
   createProduct(body: ProductBody): Promise<CreatedProduct>;

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import {
   auditFailedReasonSchema,
   productStatusSchema,
+  type CategoryRecommendation,
   type CategoryRules,
   type CreatedProduct,
   type ImageUseCase,
@@ -134,6 +135,13 @@ const categoriesDataSchema = z.looseObject({
       }),
     )
     .default([]),
+});
+
+const recommendDataSchema = z.looseObject({
+  leaf_category_id: z.union([tiktokIdSchema, z.literal('')]).nullish(),
+  categories: z
+    .array(z.looseObject({ id: tiktokIdSchema, name: z.string().default(''), local_name: z.string().optional(), level: z.number().int().optional(), is_leaf: z.boolean().default(false) }))
+    .nullish(),
 });
 
 const requiredFlag = z.looseObject({ is_required: z.boolean().default(false) }).nullish();
@@ -455,6 +463,17 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         certifications: (data.product_certifications ?? []).map((c) => ({ id: c.id, name: c.name, isRequired: c.is_required })),
         sizeChartRequired: data.size_chart?.is_required ?? false,
         packageDimensionRequired: data.package_dimension?.is_required ?? false,
+      };
+    },
+
+    async recommendCategory({ title, description, images }): Promise<CategoryRecommendation> {
+      const json = { product_title: title, ...(description ? { description } : {}), ...(images?.length ? { images } : {}) };
+      const data = await call({ method: 'POST', path: `/product/${API_VERSION}/categories/recommend`, json, data: recommendDataSchema });
+      const levels = [...(data.categories ?? [])].sort((a, b) => (a.level ?? 0) - (b.level ?? 0));
+      const leafCategoryId = data.leaf_category_id || levels.findLast((category) => category.is_leaf)?.id || null;
+      return {
+        leafCategoryId,
+        path: leafCategoryId === null ? [] : levels.map((category) => ({ id: category.id, name: (category.local_name ?? category.name).trim(), isLeaf: category.is_leaf })),
       };
     },
 

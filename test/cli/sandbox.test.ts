@@ -67,7 +67,7 @@ describe('the sandbox (npm start on a terminal, without settings)', () => {
     expect(session.output()).toMatch(/TIKTOK_APP_KEY, TIKTOK_APP_SECRET/);
 
     // The terminal is subscribed to every alert from the start.
-    await type('/shop alerts list', /console\s+console\s+listing_rejected, listing_error, sync_failure, migration_failed, recovered/);
+    await type('/shop alerts list', /console\s+console\s+listing_rejected, listing_error, sync_failure, migration_failed, stuck_in_review, recovered/);
 
     await type('/shop audit', /AUDIT: 7 OF 10 PRODUCTS ARE BLOCKED[\s\S]*\(attachment audit-findings\.csv saved to /);
 

@@ -34,7 +34,7 @@ describe('/shop map', () => {
   it('sets a mapping with who set it, and lists it', async () => {
     const { run } = await chatHarness();
     expect(renderText((await run('map set "Tea Towels" 600144')).parts)).toBe('Tea Towels → 600144, set by ada. Audit again to see which products it unblocks.');
-    expect(renderText((await run('map list')).parts)).toContain('Tea Towels                600144           manual (ada)');
+    expect(renderText((await run('map list')).parts)).toContain('Tea Towels                600144           set by ada');
   });
 
   it('unblocks the products of the mapped type at the next audit', async () => {

@@ -46,6 +46,8 @@ async function setUp(products: number, simOptions: Parameters<typeof startTikTok
     TIKTOK_APP_SECRET: sim.appSecret, TIKTOK_SHOP_CIPHER: sim.shopCipher, TIKTOK_ACCESS_TOKEN: sim.accessToken,
     TIKTOK_REFRESH_TOKEN: sim.refreshToken, TIKTOK_WAREHOUSE_ID: 'WH-1', TIKTOK_QPS: '500', MIGRATION_CONCURRENCY: '8',
     TIKTOK_MAX_RETRIES: '8',
+    // The shop is past the Beginner tier's listing quota.
+    TIKTOK_DAILY_LISTING_QUOTA: '0', TIKTOK_TOTAL_LISTING_QUOTA: '0',
     // The image host is a local simulator.
     FETCH_ALLOWED_PRIVATE: '127.0.0.1/32',
   });

@@ -73,6 +73,10 @@ export interface TikTokShopSimOptions {
   brands?: SimBrand[];
   /** Products that can be created per shop; the next create answers 12052093. */
   listingQuota?: number;
+  /** Products that can be created per shop per quota day (read on `clock`); the next create that day answers 12052093. */
+  dailyListingQuota?: number;
+  /** When the quota day starts, in minutes after 00:00 UTC (default 0). */
+  quotaResetMinuteUtc?: number;
   webhookUrl?: string;
   /** Delays before the 2nd, 3rd… delivery of an unacknowledged webhook (the real schedule is 2 min, 30 min, 3 h, 12 h). */
   webhookRetryDelaysMs?: number[];
@@ -520,6 +524,9 @@ interface ShopState {
   shop: SimShop;
   currency: string;
   created: number;
+  /** Creates in the quota day `quotaDay`. */
+  createdToday: number;
+  quotaDay: number;
   idempotency: Map<string, { productId: string; response: unknown }>;
 }
 
@@ -559,6 +566,8 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
   const bannedWords = (options.bannedWords ?? ['replica', 'counterfeit']).map((word) => word.toLowerCase());
   const brands = options.brands ?? DEFAULT_SIM_BRANDS;
   const listingQuota = options.listingQuota;
+  const dailyListingQuota = options.dailyListingQuota;
+  const quotaDayOf = (ms: number): number => Math.floor((ms - (options.quotaResetMinuteUtc ?? 0) * 60_000) / 86_400_000);
   const webhookUrl = options.webhookUrl;
   const retryDelays = options.webhookRetryDelaysMs ?? [50, 200, 500];
   const duplicateFraction = options.duplicateWebhookFraction ?? 0;
@@ -566,7 +575,7 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
 
   const categories = buildTree(options);
   const shopStates = new Map<string, ShopState>(shops.map((shop) => [shop.cipher, {
-    shop, currency: CURRENCY[shop.region] ?? 'USD', created: 0, idempotency: new Map(),
+    shop, currency: CURRENCY[shop.region] ?? 'USD', created: 0, createdToday: 0, quotaDay: quotaDayOf(clock()), idempotency: new Map(),
   }]));
   const products = new Map<string, SimProduct>();
   const images = new Map<string, SimImage>();
@@ -1108,6 +1117,25 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
     return node;
   }
 
+  /**
+   * Recommend Category: a keyword match of the title (and, less, the description) against the category names,
+   * the leaf's name weighing most; deterministic, ties going to the lower id. No match answers an empty suggestion.
+   */
+  function recommendCategory(call: Call): Answer {
+    const body = rec(call.json) ?? {};
+    const title = text(body.product_title);
+    if (title === null || title.trim() === '') return failWith(paramProblem('product_title', 'product_title is required', 'a non-empty string'));
+    const best = recommendLeaf(categories, title, text(body.description) ?? '');
+    if (!best) return ok({ leaf_category_id: '', categories: [] });
+    const path = chain(best.id);
+    return ok({
+      leaf_category_id: best.id,
+      categories: path.map((node, index) => ({
+        id: node.id, name: node.local_name, level: index + 1, is_leaf: node.is_leaf, permission_statuses: ['AVAILABLE'],
+      })),
+    });
+  }
+
   function getRules(call: Call): Answer {
     const node = findLeaf(call);
     if (!('isLeaf' in node)) return node;
@@ -1192,7 +1220,13 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
     const first = problems[0];
     if (first) return failWith(first);
     if (listingQuota !== undefined && shop.created >= listingQuota) return fail(12052093, MSG.quota);
+    if (shop.quotaDay !== quotaDayOf(clock())) {
+      shop.quotaDay = quotaDayOf(clock());
+      shop.createdToday = 0;
+    }
+    if (dailyListingQuota !== undefined && shop.createdToday >= dailyListingQuota) return fail(12052093, MSG.quota);
     shop.created++;
+    shop.createdToday++;
     const draft = body.save_mode === 'AS_DRAFT';
     const now = nowSeconds();
     const product: SimProduct = {
@@ -1368,6 +1402,7 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
     { module: 'authorization', method: 'GET', pattern: /^\/shops$/, scope: 'none', body: 'none', handle: getShops },
     { module: 'product', method: 'GET', pattern: /^\/categories$/, scope: 'shop', body: 'none', handle: getCategories },
     { module: 'product', method: 'GET', pattern: /^\/categories\/([^/]+)\/rules$/, scope: 'shop', body: 'none', handle: getRules },
+    { module: 'product', method: 'POST', pattern: /^\/categories\/recommend$/, scope: 'shop', body: 'json', handle: recommendCategory },
     { module: 'product', method: 'GET', pattern: /^\/categories\/([^/]+)\/attributes$/, scope: 'shop', body: 'none', handle: getAttributes },
     { module: 'product', method: 'GET', pattern: /^\/brands$/, scope: 'shop', body: 'none', handle: getBrands },
     { module: 'product', method: 'POST', pattern: /^\/images\/upload$/, scope: 'none', body: 'multipart', handle: uploadImage },
@@ -1630,6 +1665,35 @@ function buildTree(options: TikTokShopSimOptions): Map<string, CategoryNode> {
   const tree = new Map<string, CategoryNode>();
   for (const category of byId.values()) tree.set(category.id, { ...category, isLeaf: !parents.has(category.id) });
   return tree;
+}
+
+/** Lower-case word stems: "Mugs" and "mug", "Candles" and "candle" meet. */
+function stems(value: string): Set<string> {
+  const words = value.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').match(/[a-z0-9]+/g) ?? [];
+  return new Set(words.filter((word) => word.length >= 3).map((word) => word.replace(/(ies)$/, 'y').replace(/(ches|shes|sses|xes)$/, (end) => end.slice(0, -2)).replace(/s$/, '')));
+}
+
+const lowerId = (a: string, b: string): boolean => (a.length === b.length ? a < b : a.length < b.length);
+
+/**
+ * The leaf that shares the most word stems with the product: a leaf word found in the title counts 4, in the
+ * description 1; a parent's word found in the title counts 1.
+ */
+function recommendLeaf(tree: ReadonlyMap<string, CategoryNode>, title: string, description: string): CategoryNode | null {
+  const inTitle = stems(title);
+  const inDescription = stems(description.replace(/<[^>]*>/g, ' '));
+  let best: { node: CategoryNode; score: number } | null = null;
+  for (const node of tree.values()) {
+    if (!node.isLeaf || node.prohibited) continue;
+    let score = 0;
+    for (const stem of stems(node.name)) score += inTitle.has(stem) ? 4 : inDescription.has(stem) ? 1 : 0;
+    for (let parent = tree.get(node.parentId); parent; parent = tree.get(parent.parentId)) {
+      for (const stem of stems(parent.name)) if (inTitle.has(stem)) score += 1;
+    }
+    if (score === 0) continue;
+    if (!best || score > best.score || (score === best.score && lowerId(node.id, best.node.id))) best = { node, score };
+  }
+  return best?.node ?? null;
 }
 
 function pageToken(offset: number): string {

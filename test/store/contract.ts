@@ -92,6 +92,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.close();
     });
 
+    it('keeps one category suggestion per shop and type, whatever its case and spacing, and lists a shop’s', async () => {
+      const store = await open();
+      const suggestion = {
+        shop: 'shop-1', key: 'Tea Towels', id: 's1234abcd', categoryId: '600144', path: 'Home > Kitchen > Tea Towels', askedAt: '2026-11-25T10:00:00.000Z',
+        products: 3, listedAt: null,
+      };
+      await store.suggestions.put(suggestion);
+      await store.suggestions.put({ ...suggestion, key: ' tea  towels', products: 4 });
+      await store.suggestions.putMany([{ ...suggestion, shop: 'shop-2' }, { ...suggestion, key: 'Mugs', id: 's9', categoryId: null, path: null }]);
+      expect((await store.suggestions.get('shop-1', 'TEA TOWELS'))?.products).toBe(4);
+      expect(await store.suggestions.get('shop-3', 'Tea Towels')).toBeUndefined();
+      expect((await store.suggestions.list('shop-1')).map((s) => s.key).sort()).toEqual([' tea  towels', 'Mugs']);
+      await store.close();
+    });
+
     it('finds the shop’s current job while it runs or is paused, not once it completed', async () => {
       const store = await open();
       const job = {

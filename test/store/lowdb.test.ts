@@ -21,6 +21,19 @@ describe('the lowdb store on disk', () => {
     await reopened.close();
   });
 
+  it('keeps category suggestions through a journal replay and a snapshot', async () => {
+    const dir = await tempDir();
+    const suggestion = { shop: 'shop-1', key: 'Mugs', id: 's1', categoryId: '600042', path: 'Kitchenware > Drinkware > Mugs', askedAt: 'now', products: 2, listedAt: 'now' };
+    const store = await openLowdbStore({ dir, compactEvery: 1_000_000 });
+    await store.suggestions.put(suggestion);
+    const replayed = await openLowdbStore({ dir });
+    expect(await replayed.suggestions.get('shop-1', 'mugs')).toEqual(suggestion);
+    await replayed.close();
+    const reopened = await openLowdbStore({ dir });
+    expect(await reopened.suggestions.list('shop-1')).toEqual([suggestion]);
+    await reopened.close();
+  });
+
   it('drops a torn last journal line, as left by a kill in the middle of a write', async () => {
     const dir = await tempDir();
     const store = await openLowdbStore({ dir, compactEvery: 1_000_000 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createCommands } from '../../commands/index.js';
 import type { ChatUser, CommandContext } from '../../src/chat/command.js';
 import { dispatch, parseCommandText } from '../../src/chat/dispatch.js';
-import type { Reply } from '../../src/chat/message.js';
+import { decodeAction, encodeAction, type Button, type Reply } from '../../src/chat/message.js';
 import { createServices, type ServiceDeps } from '../../src/chat/services.js';
 import { loadConfig } from '../../src/config.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
@@ -35,5 +35,16 @@ export async function chatHarness(env: NodeJS.ProcessEnv = {}, overrides: Partia
     };
     return dispatch(invocation, context, { commands, root: 'shop' });
   }
-  return { run, store, services, logs, progress, posted, commands };
+  /** Presses a reply's button: its encoded action, decoded as the Slack and Discord adapters do. */
+  async function press(button: Button, user: ChatUser = manager, channelId = 'C1'): Promise<Reply> {
+    const action = decodeAction(encodeAction(button.action));
+    if (!action) throw new Error(`undecodable button ${button.label}`);
+    const context: CommandContext = {
+      user, channelId, services, log: logs.log, now,
+      progress: async (text) => void progress.push(text),
+      post: async (reply) => void posted.push(reply),
+    };
+    return dispatch({ command: action.command, args: action.args }, context, { commands, root: 'shop' });
+  }
+  return { run, press, store, services, logs, progress, posted, commands };
 }

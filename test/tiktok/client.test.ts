@@ -238,6 +238,32 @@ describe('TikTok Shop client: catalogue data', () => {
     expect([toys.sizeChartRequired, shirts.sizeChartRequired]).toEqual([false, true]);
   });
 
+  it('asks TikTok to recommend a category for a product title, and reads the leaf and its path', async () => {
+    const { client, sim } = await setup();
+    expect(await client.recommendCategory({ title: 'Speckled stoneware mug', description: '<p>350 ml, wheel-thrown.</p>' })).toEqual({
+      leafCategoryId: SIM_CATEGORY.mugs,
+      path: [
+        { id: SIM_CATEGORY.homeLiving, name: 'Home & Living', isLeaf: false },
+        { id: SIM_CATEGORY.kitchen, name: 'Kitchen & Dining', isLeaf: false },
+        { id: SIM_CATEGORY.mugs, name: 'Mugs & Cups', isLeaf: true },
+      ],
+    });
+    expect(sim.requests.at(-1)).toMatchObject({ method: 'POST', path: '/product/202309/categories/recommend', code: 0 });
+  });
+
+  it('reads an empty recommendation as no suggestion, and never suggests a prohibited category', async () => {
+    const { client } = await setup();
+    expect(await client.recommendCategory({ title: 'Flux capacitor' })).toEqual({ leafCategoryId: null, path: [] });
+    expect((await client.recommendCategory({ title: 'Chef knives' })).leafCategoryId).toBeNull();
+  });
+
+  it('gets TikTok’s parameter error for an empty title', async () => {
+    const { client } = await setup();
+    const error = await client.recommendCategory({ title: ' ' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TikTokApiError);
+    expect(error).toMatchObject({ apiCode: 98001004 });
+  });
+
   it('pages through brands and filters them by name', async () => {
     const { client } = await setup();
     const first = await client.getBrands({ pageSize: 5 });
