@@ -4,6 +4,7 @@ import { createCategoryMapper, loadCategoryMapping } from '../audit/category-map
 import { acceptSuggestions, collectUnmappedTypes, suggestCategories, type AcceptOutcome, type SuggestOutcome } from '../mapping/suggest.js';
 import type { TikTokShopClient } from '../tiktok/api.js';
 import { auditSettingsFrom, createAuditContext } from '../audit/context.js';
+import { createDeepCheck, deepCheckNote, deepModeUnavailableNote, type DeepCheck } from '../audit/deep-check.js';
 import { runAudit } from '../audit/engine.js';
 import { createVerdictCollector, recordAuditRun } from '../audit/record.js';
 import type { RegionCode } from '../audit/regions.js';
@@ -11,7 +12,7 @@ import { findingsCsvHeader, findingsCsvRows } from '../audit/report/csv.js';
 import { allRules } from '../audit/rules/index.js';
 import type { AuditSummary } from '../audit/summary.js';
 import { openCatalogSource } from '../catalog/open-source.js';
-import { shopKeyOf, type Config } from '../config.js';
+import { missingTikTokSettings, shopKeyOf, type Config } from '../config.js';
 import { newRef, toUserText, UserInputError } from '../errors.js';
 import type { AlertEvent } from '../alerts/alerts.js';
 import type { Logger } from '../log.js';
@@ -28,7 +29,8 @@ import { createFairUse, fairUseLimitsFrom, type FairUse } from './fair-use.js';
 /** What the chat commands can do; built once in the composition root over the domain engines. */
 export interface ShopshiftServices {
   audit: {
-    run(input: { source?: string; region?: RegionCode }, onProgress?: (products: number) => void): Promise<AuditOutcome>;
+    /** `deep` also asks TikTok Shop's listing_check about each product the migration would push. */
+    run(input: { source?: string; region?: RegionCode; deep?: boolean }, onProgress?: (products: number) => void): Promise<AuditOutcome>;
   };
   migration: {
     plan(): Promise<MigrationPlan & { auditedFrom: string }>;
@@ -91,6 +93,8 @@ export interface AuditOutcome {
   /** Every finding as CSV, cut at `maxCsvBytes` (then `csvTruncated`). */
   findingsCsv: string;
   csvTruncated: boolean;
+  /** Deep mode only: the listing_check counts, or why it did not run. */
+  deepNote?: string;
 }
 
 export interface ServiceDeps {
@@ -141,6 +145,8 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
       last = deps.now();
       report();
     })
+      // A run that ends without an error mends an earlier stopped migration: its alert recovers.
+      .then(() => raise({ kind: 'recovered', shop, handle: 'job:current', of: ['migration_failed'] }))
       .catch((error: unknown) => {
         const ref = newRef();
         log.error({ err: error, shop, ref }, 'migration failed');
@@ -151,7 +157,7 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
 
   return {
     audit: {
-      async run({ source, region }, onProgress) {
+      async run({ source, region, deep }, onProgress) {
         const location = source ?? config.CATALOG_SOURCE;
         // People in chat may name URLs or the Admin API, never files on the bot's own disk.
         if (source !== undefined && !/^https?:\/\//i.test(source) && source !== 'shopify') {
@@ -159,6 +165,19 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
         }
         const settings = auditSettingsFrom(config);
         const context = await createAuditContext({ ...settings, region: region ?? settings.region }, await store.mappings.list(shop));
+        let check: DeepCheck | null = null;
+        let deepNote: string | undefined;
+        if (deep) {
+          const missing = deps.migrationDeps || deps.tiktok ? [] : missingTikTokSettings(config);
+          if (missing.length > 0) deepNote = deepModeUnavailableNote(missing);
+          else {
+            // The suggestions' client: deep audits and suggestions share one pace.
+            const base = deps.migrationDeps
+              ? await deps.migrationDeps()
+              : await createMigrationDeps(config, store, log, { dryRun: false, client: deps.tiktok ? deps.tiktok() : (suggestClient ??= createTikTokFromConfig(config, log, { store })) });
+            check = createDeepCheck({ ...base, categories: context.categories });
+          }
+        }
         const verdicts = createVerdictCollector();
         let csv = findingsCsvHeader();
         let csvTruncated = false;
@@ -173,10 +192,12 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
             else csv += rows;
           },
           onProgress: (progress) => onProgress?.(progress.products),
+          ...(check ? { refine: check.refine, refineConcurrency: check.concurrency } : {}),
         });
+        if (check) deepNote = deepCheckNote(check.counts());
         const recorded = /^https?:\/\//i.test(location) || location === 'shopify' ? location : resolve(location);
         await recordAuditRun(store, shop, recorded, summary, verdicts.verdicts);
-        return { summary, findingsCsv: csv, csvTruncated };
+        return { summary, findingsCsv: csv, csvTruncated, ...(deepNote ? { deepNote } : {}) };
       },
     },
     migration: {

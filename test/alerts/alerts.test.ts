@@ -219,6 +219,13 @@ describe('recovery', () => {
     expect((await store.incidents.open('shop-1', 'mug')).map((incident) => incident.kind)).toEqual(['listing_rejected']);
   });
 
+  it('of a migration that runs through again resolves its stopped-migration alert', async () => {
+    const { alerts, store } = await setUp();
+    await alerts.raise({ kind: 'migration_failed', shop: 'shop-1', jobId: '', note: 'TikTok Shop did not answer' });
+    expect(await alerts.raise({ kind: 'recovered', shop: 'shop-1', handle: 'job:current', of: ['migration_failed'] })).toBe('resolved');
+    expect(await store.incidents.open('shop-1')).toEqual([]);
+  });
+
   it('of a product never announced sends nothing', async () => {
     const { alerts, subscribe, after, delivered } = await setUp();
     await subscribe('slack', 'C1', ['listing_rejected', 'recovered']);
