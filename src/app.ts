@@ -5,6 +5,7 @@ import { parsePackageDimensions } from './catalog/package-dimensions.js';
 import { openCatalogSource, type ShopifyAdminAccess, type SourceLimits } from './catalog/open-source.js';
 import type { CatalogSource } from './catalog/source.js';
 import { requireShopifyAdmin, requireTikTok, shopKeyOf, type Config } from './config.js';
+import { loadCategoryRequirements, type CategoryRequirements } from './audit/category-requirements.js';
 import type { Logger } from './log.js';
 import { createImageFetcher } from './migration/images.js';
 import { listingQuotaFrom } from './migration/quota.js';
@@ -144,6 +145,22 @@ const unavailable = async (): Promise<never> => {
   throw new Error('a dry run does not call TikTok Shop');
 };
 const unavailableClient: TikTokShopClient = {
-  getCategories: unavailable, getCategoryRules: unavailable, recommendCategory: unavailable, getBrands: unavailable, uploadImage: unavailable, createProduct: unavailable,
+  getCategories: unavailable, getCategoryRules: unavailable, getAttributes: unavailable, recommendCategory: unavailable, getBrands: unavailable, uploadImage: unavailable, createProduct: unavailable, listingCheck: unavailable,
   editProduct: unavailable, getProduct: unavailable, searchProducts: unavailable, activateProducts: unavailable, deactivateProducts: unavailable,
 };
+
+/**
+ * TikTok's live requirements (rules, attributes, prohibited categories) for the mapped categories, cached in
+ * the store, for createAuditContext; empty (the local rules only) when TikTok cannot answer.
+ */
+export function categoryRequirementsFrom(config: Config, store: Store, log: Logger, client: () => TikTokShopClient) {
+  const shop = shopKeyOf(config);
+  return async (categoryIds: string[]): Promise<Map<string, CategoryRequirements>> => {
+    try {
+      return await loadCategoryRequirements({ client: client(), store, shop, categoryIds, ttlMs: config.CATEGORY_RULES_TTL_HOURS * 3_600_000, now: () => Date.now(), log });
+    } catch (error) {
+      log.warn({ err: error, shop }, 'category requirements unavailable; auditing with the local rules only');
+      return new Map();
+    }
+  };
+}

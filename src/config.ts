@@ -23,6 +23,8 @@ export const configSchema = z.object({
   TIKTOK_CATEGORIES_FILE: optionalText,
   /** Days TikTok's category suggestion for a product type is kept before `/shop map suggest` asks again. */
   CATEGORY_SUGGESTION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Hours TikTok's rules and required attributes for a category are kept before an audit asks again. */
+  CATEGORY_RULES_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
   PACKAGE_DEFAULT_DIMENSIONS: optionalText,
   PACKAGE_DIMENSIONS_METAFIELD: z.string().trim().min(1).default('shopshift.package_dimensions'),
   SELLER_SKU_PATTERN: z
@@ -100,6 +102,8 @@ export const configSchema = z.object({
   TIKTOK_REFRESH_TOKEN_EXPIRES_AT: z.coerce.number().int().nonnegative().default(0),
   /** Seals the tokens the bot stores (AES-256-GCM): 32 bytes as base64 or hex. */
   SHOPSHIFT_SECRET_KEY: optionalText,
+  /** `live`: with TikTok Shop connected, audits also apply each mapped category's own rules; `off`: the local rules only. */
+  AUDIT_CATEGORY_RULES: z.enum(['live', 'off']).default('live'),
   /** The key before a rotation: what it sealed is re-sealed with SHOPSHIFT_SECRET_KEY at start. */
   SHOPSHIFT_SECRET_KEY_PREVIOUS: optionalText,
   TIKTOK_WAREHOUSE_ID: optionalText,
@@ -159,8 +163,13 @@ export interface TikTokCredentials {
 const TIKTOK_REQUIRED = ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SHOP_CIPHER', 'TIKTOK_ACCESS_TOKEN', 'TIKTOK_REFRESH_TOKEN', 'TIKTOK_WAREHOUSE_ID'] as const;
 
 /** The TikTok Shop settings a migration needs, or a ConfigError naming the first one missing. */
+/** The TikTok Shop settings not set; empty when the shop is connected. */
+export function missingTikTokSettings(config: Config): string[] {
+  return TIKTOK_REQUIRED.filter((name) => !config[name]);
+}
+
 export function requireTikTok(config: Config): TikTokCredentials {
-  const missing = TIKTOK_REQUIRED.filter((name) => !config[name]);
+  const missing = missingTikTokSettings(config);
   if (missing.length > 0) throw new ConfigError(`Connecting to TikTok Shop needs ${missing.join(', ')}. See .env.example.`);
   return {
     appKey: config.TIKTOK_APP_KEY!, appSecret: config.TIKTOK_APP_SECRET!, shopCipher: config.TIKTOK_SHOP_CIPHER!,

@@ -14,6 +14,12 @@ export interface AuditOptions {
   onIssue?(issue: SourceIssue): void;
   onProgress?(progress: SourceProgress): void;
   signal?: AbortSignal;
+  /**
+   * Runs on each result before it is counted (deep mode asks TikTok Shop here); up to `refineConcurrency`
+   * (default 1) at once, results still counted in catalog order. It must not throw: a failure is a finding.
+   */
+  refine?(product: Product, result: ProductResult): Promise<ProductResult>;
+  refineConcurrency?: number;
 }
 
 interface PreparedRule {
@@ -73,17 +79,31 @@ export async function runAudit(source: CatalogSource, options: AuditOptions): Pr
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  const emit = async (result: ProductResult): Promise<void> => {
+    summary.addResult(result);
+    if (onResult) {
+      const pending = onResult(result);
+      if (pending) await pending;
+    }
+  };
+  const refining: Promise<ProductResult>[] = [];
+  const refineConcurrency = Math.max(1, options.refineConcurrency ?? 1);
   for await (const product of products) {
     if (product.status !== null && !statuses.has(product.status)) {
       summary.addSkipped(product.status);
       continue;
     }
     const result = auditProduct(product, prepared);
-    summary.addResult(result);
-    if (onResult) {
-      const pending = onResult(result);
-      if (pending) await pending;
+    if (!options.refine) {
+      await emit(result);
+      continue;
     }
+    const refined = options.refine(product, result);
+    // Awaited in order below; marked handled so a later one failing first is no unhandled rejection.
+    refined.catch(() => undefined);
+    refining.push(refined);
+    if (refining.length >= refineConcurrency) await emit(await refining.shift()!);
   }
+  while (refining.length > 0) await emit(await refining.shift()!);
   return summary.finish();
 }

@@ -2,6 +2,7 @@ import type { Product, Variant } from '../catalog/product.js';
 import type { PackageDimensions } from '../catalog/package-dimensions.js';
 import type { CategoryMapper } from './category-map.js';
 import type { RegionRules, SellerType } from './regions.js';
+import type { CategoryRequirements } from '../store/store.js';
 
 export type Severity = 'blocker' | 'warning';
 
@@ -17,6 +18,8 @@ export interface AuditContext {
   /** Metafield ("namespace.key") that holds a product's package size as "L x W x H cm". */
   packageMetafield: string;
   sellerSkuPattern: RegExp;
+  /** TikTok's live requirements for a mapped category; null when they were not loaded (no TikTok credentials). */
+  requirementsFor(categoryId: string): CategoryRequirements | null;
 }
 
 /** One thing a rule found; the engine adds the rule's id, severity and hint. */

@@ -1,7 +1,7 @@
 import type { ProductStatus } from '../catalog/product.js';
 import type { SourceIssue } from '../catalog/source.js';
 import type { Rule, Severity } from './rule.js';
-import type { ProductResult, Verdict } from './verdict.js';
+import type { Finding, ProductResult, Verdict } from './verdict.js';
 
 export interface RuleExample {
   handle: string;
@@ -58,10 +58,12 @@ export function createSummaryBuilder(rules: readonly Rule[], header: SummaryHead
   let variants = 0;
   const started = performance.now();
 
-  function statsFor(ruleId: string): RuleStats {
+  function statsFor(finding: Finding): RuleStats {
+    const { ruleId } = finding;
     let entry = stats.get(ruleId);
     if (!entry) {
-      const rule = rulesById.get(ruleId)!;
+      // Findings from outside the rule list (TikTok's listing_check answers in deep mode) describe themselves.
+      const rule = rulesById.get(ruleId) ?? { severity: finding.severity, summary: 'Reported by TikTok Shop', hint: finding.hint, fact: 'TikTok Shop’s listing_check (tiktok-shop.md §5), not a local rule' };
       entry = { ruleId, severity: rule.severity, summary: rule.summary, hint: rule.hint, fact: rule.fact, products: 0, findings: 0, examples: [] };
       stats.set(ruleId, entry);
     }
@@ -77,7 +79,7 @@ export function createSummaryBuilder(rules: readonly Rule[], header: SummaryHead
       let previousRule = '';
       for (const finding of result.findings) {
         findings[finding.severity]++;
-        const entry = statsFor(finding.ruleId);
+        const entry = statsFor(finding);
         entry.findings++;
         // A product's findings arrive grouped by rule, so a change of rule id is a new product for that rule.
         if (finding.ruleId !== previousRule) {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createMigrationDeps, createTikTokFromConfig, openSourceFrom, sourceLimitsFrom } from '../app.js';
+import { categoryRequirementsFrom, createMigrationDeps, createTikTokFromConfig, openSourceFrom, sourceLimitsFrom } from '../app.js';
 import { createCategoryMapper, loadCategoryMapping } from '../audit/category-map.js';
 import { acceptSuggestions, collectUnmappedTypes, suggestCategories, type AcceptOutcome, type SuggestOutcome } from '../mapping/suggest.js';
 import type { TikTokShopClient } from '../tiktok/api.js';
@@ -164,7 +164,12 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
           throw new UserInputError('Name a store URL, a URL of a CSV export, or "shopify"; files on the bot’s disk cannot be audited from chat.');
         }
         const settings = auditSettingsFrom(config);
-        const context = await createAuditContext({ ...settings, region: region ?? settings.region }, await store.mappings.list(shop));
+        // With TikTok Shop connected, the mapped categories' own rules join the local ones.
+        const connected = config.AUDIT_CATEGORY_RULES === 'live' && (deps.tiktok !== undefined || missingTikTokSettings(config).length === 0);
+        const tiktok = () => (deps.tiktok ? deps.tiktok() : (suggestClient ??= createTikTokFromConfig(config, log, { store })));
+        const context = await createAuditContext(
+          { ...settings, region: region ?? settings.region }, await store.mappings.list(shop), connected ? { requirements: categoryRequirementsFrom(config, store, log, tiktok) } : {},
+        );
         let check: DeepCheck | null = null;
         let deepNote: string | undefined;
         if (deep) {

@@ -15,8 +15,9 @@ import { allRules } from '../audit/rules/index.js';
 import type { AuditSummary } from '../audit/summary.js';
 import type { ProductResult } from '../audit/verdict.js';
 import { isShopifyAdminLocation } from '../catalog/open-source.js';
-import { openSourceFrom } from '../app.js';
-import { shopKeyOf, type Config } from '../config.js';
+import { categoryRequirementsFrom, createMigrationDeps, createTikTokFromConfig, openSourceFrom } from '../app.js';
+import { createDeepCheck, deepCheckNote, deepModeUnavailableNote, type DeepCheck } from '../audit/deep-check.js';
+import { missingTikTokSettings, shopKeyOf, type Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { createVerdictCollector, recordAuditRun } from '../audit/record.js';
 import { resolve } from 'node:path';
@@ -39,6 +40,8 @@ export const AUDIT_USAGE = `Usage: shopshift audit <file-or-url> [options]
   --package "LxWxH cm"     package size for products without their own
   --status LIST            Shopify statuses to audit, e.g. active,draft (default AUDIT_STATUSES)
   --top N                  rules to show in the text report (default 10)
+  --deep                   also send each ready product's create body to TikTok Shop's
+                           listing_check (needs the TIKTOK_* settings) and add its answers
   --no-progress            no progress bar
 
 Exit status: 0 no blockers, 1 blockers found, 2 the audit could not run.`;
@@ -59,6 +62,7 @@ const optionsSchema = z.object({
     .optional(),
   top: z.coerce.number().int().min(1).max(100).default(10),
   'no-progress': z.boolean().default(false),
+  deep: z.boolean().default(false),
 });
 
 export interface CommandIo {
@@ -79,7 +83,7 @@ function parseAuditArgs(args: string[]) {
       options: {
         format: { type: 'string' }, out: { type: 'string' }, region: { type: 'string' }, 'seller-type': { type: 'string' },
         currency: { type: 'string' }, categories: { type: 'string' }, 'tiktok-categories': { type: 'string' },
-        package: { type: 'string' }, status: { type: 'string' }, top: { type: 'string' }, 'no-progress': { type: 'boolean' },
+        package: { type: 'string' }, status: { type: 'string' }, top: { type: 'string' }, 'no-progress': { type: 'boolean' }, deep: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -134,8 +138,18 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
     categoryMapFile: options.categories ?? settings.categoryMapFile,
     tiktokCategoriesFile: options['tiktok-categories'] ?? settings.tiktokCategoriesFile,
     packageDefaultDimensions: options.package ?? settings.packageDefaultDimensions,
-  }, await store.mappings.list(shop));
+  }, await store.mappings.list(shop), config.AUDIT_CATEGORY_RULES === 'live' && missingTikTokSettings(config).length === 0
+    ? { requirements: categoryRequirementsFrom(config, store, io.log, () => createTikTokFromConfig(config, io.log, { store })) }
+    : {});
   const source = openSourceFrom(config, io.log)(location);
+  let deep: DeepCheck | null = null;
+  let deepNote: string | null = null;
+  if (options.deep) {
+    const missing = missingTikTokSettings(config);
+    if (missing.length > 0) deepNote = deepModeUnavailableNote(missing);
+    // The audit's own mapping (--categories included), so what it found mapped is what gets checked.
+    else deep = createDeepCheck({ ...(await createMigrationDeps(config, store, io.log, { dryRun: false })), categories: context.categories });
+  }
 
   const file = options.out ? createWriteStream(options.out) : null;
   if (file) {
@@ -169,6 +183,7 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
       statuses: new Set(options.status ?? config.AUDIT_STATUSES),
       onResult,
       onProgress: progress.update,
+      ...(deep ? { refine: deep.refine, refineConcurrency: deep.concurrency } : {}),
     });
   } catch (error) {
     // A half-written report would pass for a whole one.
@@ -183,7 +198,10 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
 
   const isUrl = /^https?:\/\//i.test(location) || isShopifyAdminLocation(location);
   await recordAuditRun(store, shop, isUrl ? location.trim() : resolve(location), summary, verdicts.verdicts);
-  const text = renderTextReport(summary, { topRules: options.top });
+  if (deep) deepNote = deepCheckNote(deep.counts());
+  const text = renderTextReport(summary, { topRules: options.top }) + (deepNote ? `${deepNote}\n` : '');
+  // With a JSON or CSV report on the terminal, the note goes beside it rather than into it.
+  if (deepNote && options.format !== 'text' && !file) io.stderr.write(`${deepNote}\n`);
   if (json) await json.finish(summary);
   if (options.format === 'text') await write(text);
   if (file) {
@@ -192,7 +210,7 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
     io.stdout.write(`Report written to ${options.out}\n`);
   }
   io.log.info(
-    { source: summary.source.label, products: summary.products.audited, blocked: summary.products.blocked, ms: summary.durationMs },
+    { source: summary.source.label, products: summary.products.audited, blocked: summary.products.blocked, ms: summary.durationMs, ...(deep ? { listingCheck: deep.counts() } : {}) },
     'audit finished',
   );
   return summary.products.blocked > 0 ? 1 : 0;

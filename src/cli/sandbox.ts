@@ -109,6 +109,10 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxOutcom
       TIKTOK_REFRESH_TOKEN: tiktok.refreshToken,
       TIKTOK_WAREHOUSE_ID: 'SANDBOX-WH-1',
       TIKTOK_WEBHOOKS: true,
+      // The demo lets TikTok's own answers fail the apron and the mug, so that alerts show; with the
+      // categories' rules live, the audit would block both before the migration (try
+      // AUDIT_CATEGORY_RULES=live npm start).
+      AUDIT_CATEGORY_RULES: process.env.AUDIT_CATEGORY_RULES ? options.config.AUDIT_CATEGORY_RULES : 'off',
       ALERT_GROUP_WINDOW_MS: options.groupWindowMs ?? 3_000,
     };
     const shop = shopKeyOf(config);

@@ -8,7 +8,7 @@ import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { ShopshiftError } from '../errors.js';
 import {
-  activityEntrySchema, categorySuggestionSchema, alertMuteSchema, alertSubscriptionSchema, sealedSecretSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
+  activityEntrySchema, categoryRequirementsSchema, categorySuggestionSchema, alertMuteSchema, alertSubscriptionSchema, sealedSecretSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation, type StoreStateOptions } from './state.js';
 import type { Store } from './store.js';
@@ -33,6 +33,7 @@ const operationSchema: z.ZodType<StoreOperation> = z.lazy(() => z.discriminatedU
   z.object({ op: z.literal('batch'), ops: z.array(operationSchema) }),
   z.object({ op: z.literal('secret'), value: sealedSecretSchema }),
   z.object({ op: z.literal('suggestion'), value: categorySuggestionSchema }),
+  z.object({ op: z.literal('category-requirements'), value: categoryRequirementsSchema }),
 ]));
 
 export interface LowdbStoreOptions extends StoreStateOptions {
@@ -181,6 +182,10 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
         else if (suggestions.length > 1) record({ op: 'batch', ops: suggestions.map((value): StoreOperation => ({ op: 'suggestion', value })) });
       },
       list: async (shop) => state.suggestions(shop),
+    },
+    categoryRequirements: {
+      get: async (shop, categoryId) => state.categoryRequirements(shop, categoryId),
+      put: async (requirements) => record({ op: 'category-requirements', value: requirements }),
     },
     jobs: {
       get: async (id) => state.job(id),

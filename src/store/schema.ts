@@ -88,6 +88,34 @@ export const categorySuggestionSchema = z.object({
 });
 export type CategorySuggestion = z.infer<typeof categorySuggestionSchema>;
 
+/**
+ * What TikTok Shop requires of one category (its rules, attributes and the shop's permission for it), cached per
+ * shop and category id for CATEGORY_RULES_TTL_HOURS. Only what the audit checks is kept.
+ */
+export const categoryRequirementsSchema = z.object({
+  shop: z.string(),
+  categoryId: z.string(),
+  fetchedAt: z.string(),
+  /** false: TikTok's category list has no such id (error 12052023). */
+  exists: z.boolean(),
+  isLeaf: z.boolean(),
+  /** From `permission_statuses`: null when TikTok sent none. */
+  permission: z.enum(['available', 'restricted', 'not-main-category', 'prohibited']).nullable(),
+  /** Required certifications only. */
+  certifications: z.array(z.object({ id: z.string(), name: z.string() })),
+  sizeChartRequired: z.boolean(),
+  packageDimensionsRequired: z.boolean(),
+  /** Required product attributes (not sales attributes) only. */
+  attributes: z.array(z.object({
+    id: z.string(),
+    name: z.string(),
+    values: z.array(z.object({ id: z.string(), name: z.string() })),
+    customizable: z.boolean(),
+    multiple: z.boolean(),
+  })),
+});
+export type CategoryRequirements = z.infer<typeof categoryRequirementsSchema>;
+
 export const jobStatusSchema = z.enum(['running', 'paused', 'completed', 'failed']);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
@@ -271,7 +299,8 @@ export const storeDataSchema = z.object({
   activity: z.array(activityEntrySchema).default([]),
   secrets: z.array(sealedSecretSchema).default([]),
   suggestions: z.array(categorySuggestionSchema).default([]),
+  categoryRequirements: z.array(categoryRequirementsSchema).default([]),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [], activity: [], secrets: [], suggestions: [] });
+export const emptyStoreData = (): StoreData => ({ version: 1, listings: [], audits: [], mappings: [], jobs: [], processedWebhooks: [], subscriptions: [], mutes: [], summaries: [], incidents: [], outbox: [], days: [], activity: [], secrets: [], suggestions: [], categoryRequirements: [] });

@@ -1,6 +1,6 @@
 import {
   emptyStoreData, type AuditRun, type CategoryMapping, type Listing, type ListingState, type MigrationJob, type StoreData, type Verdict, type AlertSubscription, type AlertMute, type SummarySchedule,
-  type Incident, type OutboxMessage, type DayStats, type ActivityEntry, type SealedSecret, type CategorySuggestion,
+  type Incident, type OutboxMessage, type DayStats, type ActivityEntry, type SealedSecret, type CategorySuggestion, type CategoryRequirements,
 } from './schema.js';
 import { DuplicateSellerSkuError } from './store.js';
 
@@ -24,6 +24,7 @@ export type StoreOperation =
   | { op: 'activity'; value: ActivityEntry }
   | { op: 'secret'; value: SealedSecret }
   | { op: 'suggestion'; value: CategorySuggestion }
+  | { op: 'category-requirements'; value: CategoryRequirements }
   /** Several changes that must land together (one journal line). */
   | { op: 'batch'; ops: StoreOperation[] };
 
@@ -71,6 +72,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
   const activity = new Map<string, ActivityEntry>();
   const secrets = new Map<string, SealedSecret>();
   const suggestions = new Map<string, CategorySuggestion>();
+  const categoryRequirements = new Map<string, CategoryRequirements>();
 
   function putIncident(incident: Incident): void {
     incidents.set(incident.id, incident);
@@ -189,6 +191,9 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
       case 'suggestion':
         suggestions.set(key(operation.value.shop, suggestionKey(operation.value.key)), operation.value);
         break;
+      case 'category-requirements':
+        categoryRequirements.set(key(operation.value.shop, operation.value.categoryId), operation.value);
+        break;
       case 'batch':
         operation.ops.forEach(apply);
         break;
@@ -209,6 +214,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
   initial.activity.forEach((value) => activity.set(value.id, value));
   initial.secrets.forEach((value) => secrets.set(value.name, value));
   initial.suggestions.forEach((value) => apply({ op: 'suggestion', value }));
+  initial.categoryRequirements.forEach((value) => apply({ op: 'category-requirements', value }));
 
   const recent = (at: string | null) => at === null || Date.parse(at) > Date.now() - HISTORY_KEPT_MS;
   const activityFrom = () => Date.now() - activityKeptMs;
@@ -256,6 +262,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
       activity: [...activity.values()].filter((entry) => Date.parse(entry.at) >= activityFrom()),
       secrets: [...secrets.values()],
       suggestions: [...suggestions.values()],
+      categoryRequirements: [...categoryRequirements.values()],
     }),
     mute: (shop: string, handle: string) => mutes.get(key(shop, handle)),
     summaries: (shop: string) => [...summaries.values()].filter((schedule) => schedule.shop === shop),
@@ -273,6 +280,7 @@ export function createStoreState(initial: StoreData = emptyStoreData(), { activi
     unfinishedOutbox: (): OutboxMessage[] => [...unfinished].map((id) => outbox.get(id)!),
     suggestion: (shop: string, typeKey: string) => suggestions.get(key(shop, suggestionKey(typeKey))),
     suggestions: (shop: string) => [...suggestions.values()].filter((suggestion) => suggestion.shop === shop),
+    categoryRequirements: (shop: string, categoryId: string) => categoryRequirements.get(key(shop, categoryId)),
     secret: (name: string) => secrets.get(name),
     secrets: () => [...secrets.values()],
     activity: (shop: string, since: number): ActivityEntry[] => {

@@ -1,9 +1,9 @@
 import type {
-  CategorySuggestion, ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+  CategoryRequirements, CategorySuggestion, ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
 } from './schema.js';
 
 export type {
-  CategorySuggestion, ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
+  CategoryRequirements, CategorySuggestion, ActivityEntry, AlertMute, AlertSubscription, AuditRun, SealedSecret, ChannelRef, DayStats, Incident, OutboxMessage, SummarySchedule, CategoryMapping, Listing, ListingState, MigrationJob, Verdict,
 };
 
 /**
@@ -42,6 +42,12 @@ export interface Store {
     /** Several at once, kept together or not at all. */
     putMany(suggestions: readonly CategorySuggestion[]): Promise<void>;
     list(shop: string): Promise<CategorySuggestion[]>;
+  };
+  /** TikTok's requirements per category, cached per shop and category id; the caller judges freshness by `fetchedAt`. */
+  categoryRequirements: {
+    get(shop: string, categoryId: string): Promise<CategoryRequirements | undefined>;
+    /** Inserts or replaces by (shop, categoryId). */
+    put(requirements: CategoryRequirements): Promise<void>;
   };
   jobs: {
     get(id: string): Promise<MigrationJob | undefined>;

@@ -88,6 +88,8 @@ export interface TikTokCategory {
   parentId: string;
   name: string;
   isLeaf: boolean;
+  /** `permission_statuses` (AVAILABLE, INVITE_ONLY, NON_MAIN_CATEGORY; none for a prohibited one); null when TikTok sent none. */
+  permissionStatuses: string[] | null;
 }
 
 /** What TikTok's Recommend Category answered: the leaf it suggests and its path from the top level. */
@@ -111,14 +113,39 @@ export interface CategoryRules {
   packageDimensionRequired: boolean;
 }
 
+/** One attribute of a category (§5 Attributes response); `isRequired` reads TikTok's misspelt `is_requried`. */
+export interface CategoryAttribute {
+  id: string;
+  name: string;
+  type: 'PRODUCT_PROPERTY' | 'SALES_PROPERTY';
+  isRequired: boolean;
+  values: { id: string; name: string }[];
+  /** true: a value outside `values` may be sent by name. */
+  isCustomizable: boolean;
+  isMultipleSelection: boolean;
+}
+
+/**
+ * Check Product Listing's answer (§5: the create body, judged without creating anything). `code` is absent
+ * in the documented shape; TikTok (and the simulator) may send it.
+ */
+export interface ListingCheckResult {
+  passed: boolean;
+  failures: { code: string | null; message: string }[];
+  warnings: { message: string }[];
+}
+
 /** What the migration, the reconcile job and the chat commands call. One instance per shop. */
 export interface TikTokShopClient {
-  getCategories(): Promise<TikTokCategory[]>;
+  /** `includeProhibited` also lists the categories the shop may not sell in (with no permission status). */
+  getCategories(query?: { includeProhibited?: boolean }): Promise<TikTokCategory[]>;
   getCategoryRules(categoryId: string): Promise<CategoryRules>;
+  getAttributes(categoryId: string): Promise<CategoryAttribute[]>;
   recommendCategory(input: RecommendCategoryInput): Promise<CategoryRecommendation>;
   getBrands(query?: { brandName?: string; pageSize?: number; pageToken?: string }): Promise<{ brands: { id: string; name: string }[]; nextPageToken: string | null }>;
   uploadImage(image: { data: Uint8Array; fileName: string; contentType: string }, useCase?: ImageUseCase): Promise<UploadedImage>;
   createProduct(body: ProductBody): Promise<CreatedProduct>;
+  listingCheck(body: ProductBody): Promise<ListingCheckResult>;
   editProduct(productId: string, body: ProductBody): Promise<void>;
   getProduct(productId: string): Promise<ProductDetail>;
   searchProducts(query: SearchProductsQuery): Promise<{ products: ProductSummary[]; nextPageToken: string | null; totalCount: number }>;

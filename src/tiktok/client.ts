@@ -8,9 +8,11 @@ import {
   auditFailedReasonSchema,
   productStatusSchema,
   type CategoryRecommendation,
+  type CategoryAttribute,
   type CategoryRules,
   type CreatedProduct,
   type ImageUseCase,
+  type ListingCheckResult,
   type ProductBody,
   type ProductDetail,
   type ProductSummary,
@@ -132,6 +134,7 @@ const categoriesDataSchema = z.looseObject({
         local_name: z.string().optional(),
         name: z.string().optional(),
         is_leaf: z.boolean(),
+        permission_statuses: z.array(z.string()).nullish(),
       }),
     )
     .default([]),
@@ -153,6 +156,24 @@ const categoryRulesDataSchema = z.looseObject({
   package_dimension: requiredFlag,
 });
 
+const attributesDataSchema = z.looseObject({
+  attributes: z
+    .array(
+      z.looseObject({
+        id: tiktokIdSchema,
+        name: z.string().default(''),
+        type: z.enum(['PRODUCT_PROPERTY', 'SALES_PROPERTY']).catch('PRODUCT_PROPERTY'),
+        // TikTok spells it `is_requried`; the correct spelling is read too, should they fix it.
+        is_requried: z.boolean().nullish(),
+        is_required: z.boolean().nullish(),
+        values: z.array(z.looseObject({ id: tiktokIdSchema, name: z.string().default('') })).nullish(),
+        is_customizable: z.boolean().default(false),
+        is_multiple_selection: z.boolean().default(false),
+      }),
+    )
+    .default([]),
+});
+
 const brandsDataSchema = z.looseObject({
   brands: z.array(z.looseObject({ id: tiktokIdSchema, name: z.string() })).default([]),
   next_page_token: z.string().nullish(),
@@ -169,6 +190,14 @@ const createdDataSchema = z.looseObject({
   product_id: tiktokIdSchema,
   skus: skuRefs,
   warnings: z.array(z.looseObject({ message: z.string() })).nullish(),
+});
+
+const listingCheckDataSchema = z.looseObject({
+  check_result: z.string().nullish(),
+  fail_reasons: z
+    .array(z.looseObject({ code: z.union([z.number().int(), z.string()]).nullish(), message: z.string().default('') }))
+    .nullish(),
+  warnings: z.array(z.looseObject({ message: z.string().default('') })).nullish(),
 });
 
 const productDataSchema = z.looseObject({
@@ -447,13 +476,19 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   }
 
   return {
-    async getCategories(): Promise<TikTokCategory[]> {
-      const data = await call({ method: 'GET', path: `/product/${API_VERSION}/categories`, data: categoriesDataSchema });
+    async getCategories(query = {}): Promise<TikTokCategory[]> {
+      const data = await call({
+        method: 'GET',
+        path: `/product/${API_VERSION}/categories`,
+        ...(query.includeProhibited ? { query: { include_prohibited_categories: 'true' } } : {}),
+        data: categoriesDataSchema,
+      });
       return data.categories.map((category) => ({
         id: category.id,
         parentId: category.parent_id,
         name: category.local_name ?? category.name ?? '',
         isLeaf: category.is_leaf,
+        permissionStatuses: category.permission_statuses ?? null,
       }));
     },
 
@@ -464,6 +499,19 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         sizeChartRequired: data.size_chart?.is_required ?? false,
         packageDimensionRequired: data.package_dimension?.is_required ?? false,
       };
+    },
+
+    async getAttributes(categoryId: string): Promise<CategoryAttribute[]> {
+      const data = await call({ method: 'GET', path: `/product/${API_VERSION}/categories/${encodeURIComponent(categoryId)}/attributes`, data: attributesDataSchema });
+      return data.attributes.map((attribute) => ({
+        id: attribute.id,
+        name: attribute.name,
+        type: attribute.type,
+        isRequired: attribute.is_requried ?? attribute.is_required ?? false,
+        values: (attribute.values ?? []).map((value) => ({ id: value.id, name: value.name })),
+        isCustomizable: attribute.is_customizable,
+        isMultipleSelection: attribute.is_multiple_selection,
+      }));
     },
 
     async recommendCategory({ title, description, images }): Promise<CategoryRecommendation> {
@@ -503,6 +551,12 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
       const json: ProductBody = { ...body, idempotency_key: body.idempotency_key ?? randomUUID() };
       const data = await call({ method: 'POST', path: `/product/${API_VERSION}/products`, json, data: createdDataSchema });
       return { productId: data.product_id, skus: toSkus(data.skus), warnings: (data.warnings ?? []).map((w) => w.message) };
+    },
+
+    async listingCheck(body: ProductBody): Promise<ListingCheckResult> {
+      const data = await call({ method: 'POST', path: `/product/${API_VERSION}/products/listing_check`, json: body, data: listingCheckDataSchema });
+      const failures = (data.fail_reasons ?? []).map((reason) => ({ code: reason.code === null || reason.code === undefined ? null : String(reason.code), message: reason.message }));
+      return { passed: data.check_result !== 'FAILED' && failures.length === 0, failures, warnings: (data.warnings ?? []).map((w) => ({ message: w.message })) };
     },
 
     async editProduct(productId: string, body: ProductBody): Promise<void> {

@@ -34,6 +34,10 @@ export interface SimCategory {
   name: string;
   /** Create answers 12052220; hidden from Get Categories unless `include_prohibited_categories=true`. */
   prohibited?: boolean;
+  /** Needs Qualification Center approval: Get Categories lists it as INVITE_ONLY and create answers 12052223. */
+  restricted?: boolean;
+  /** Names of the product attributes (Material, Warranty Period) the category's attributes mark required. */
+  requiredAttributes?: string[];
   /** Required certifications (category rules); a product without them fails review. */
   certifications?: { id: string; name: string }[];
   /** Create without `size_chart` answers 12052673. */
@@ -311,8 +315,8 @@ const SALES_ATTRIBUTES = [
 ];
 
 const PRODUCT_ATTRIBUTES = [
-  { id: '100198', name: 'Material', multiple: true, values: ['Cotton', 'Ceramic', 'Stoneware', 'Wax', 'Polyester'] },
-  { id: '101400', name: 'Warranty Period', multiple: false, values: ['None', '6 months', '1 year', '2 years'] },
+  { id: '100198', name: 'Material', multiple: true, customizable: true, values: ['Cotton', 'Ceramic', 'Stoneware', 'Wax', 'Polyester'] },
+  { id: '101400', name: 'Warranty Period', multiple: false, customizable: false, values: ['None', '6 months', '1 year', '2 years'] },
 ];
 
 /** Reads a `category_id,category_path` CSV and adds the parents its paths imply (ids made up, never colliding). */
@@ -673,6 +677,7 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
     else if (!category) add({ code: 12052023, message: 'Category does not exist' });
     else if (!category.isLeaf) add({ code: 12052024, message: 'Category is not final category' });
     else if (category.prohibited) add({ code: 12052220, message: 'This category is prohibited or unsupported on TikTok Shop. Select another category.' });
+    else if (category.restricted) add({ code: 12052223, message: 'This category is restricted. Apply for it in the Qualification Center first.' });
     if (category?.sizeChartRequired) {
       const chart = rec(body.size_chart);
       const chartImage = rec(chart?.image);
@@ -1105,7 +1110,7 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
     for (const node of categories.values()) {
       if (node.prohibited && !withProhibited) continue;
       if (keyword !== '' && !node.name.toLowerCase().includes(keyword)) continue;
-      out.push({ id: node.id, parent_id: node.parentId, local_name: node.name, is_leaf: node.isLeaf, permission_statuses: node.prohibited ? [] : ['AVAILABLE'] });
+      out.push({ id: node.id, parent_id: node.parentId, local_name: node.name, is_leaf: node.isLeaf, permission_statuses: node.prohibited ? [] : node.restricted ? ['INVITE_ONLY'] : ['AVAILABLE'] });
     }
     return ok({ categories: out });
   }
@@ -1157,6 +1162,7 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
   function getAttributes(call: Call): Answer {
     const node = findLeaf(call);
     if (!('isLeaf' in node)) return node;
+    const required = new Set((node.requiredAttributes ?? []).map((name) => name.toLowerCase()));
     const attributes = [
       ...SALES_ATTRIBUTES.map((attribute) => ({
         id: attribute.id, name: attribute.name, type: 'SALES_PROPERTY', is_requried: false,
@@ -1164,9 +1170,9 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
         is_customizable: true, is_multiple_selection: false, requirement_conditions: [],
       })),
       ...PRODUCT_ATTRIBUTES.map((attribute) => ({
-        id: attribute.id, name: attribute.name, type: 'PRODUCT_PROPERTY', is_requried: false,
+        id: attribute.id, name: attribute.name, type: 'PRODUCT_PROPERTY', is_requried: required.has(attribute.name.toLowerCase()),
         values: attribute.values.map((value) => ({ id: valueId(attribute.id, value), name: value })),
-        is_customizable: true, is_multiple_selection: attribute.multiple, requirement_conditions: [],
+        is_customizable: attribute.customizable, is_multiple_selection: attribute.multiple, requirement_conditions: [],
       })),
     ];
     return ok({ attributes });

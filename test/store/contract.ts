@@ -107,6 +107,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.close();
     });
 
+    it('keeps one cached set of category requirements per shop and category, the latest put winning', async () => {
+      const store = await open();
+      const requirements = {
+        shop: 'shop-1', categoryId: '910101', fetchedAt: '2026-11-25T10:00:00.000Z', exists: true, isLeaf: true, permission: 'available' as const,
+        certifications: [{ id: '7001010', name: 'Toy Safety Certificate' }], sizeChartRequired: false, packageDimensionsRequired: true,
+        attributes: [{ id: '100198', name: 'Material', values: [{ id: '1', name: 'Ceramic' }], customizable: true, multiple: true }],
+      };
+      await store.categoryRequirements.put(requirements);
+      await store.categoryRequirements.put({ ...requirements, shop: 'shop-2', sizeChartRequired: true });
+      await store.categoryRequirements.put({ ...requirements, fetchedAt: '2026-11-26T10:00:00.000Z' });
+      expect(await store.categoryRequirements.get('shop-1', '910101')).toEqual({ ...requirements, fetchedAt: '2026-11-26T10:00:00.000Z' });
+      expect((await store.categoryRequirements.get('shop-2', '910101'))?.sizeChartRequired).toBe(true);
+      expect(await store.categoryRequirements.get('shop-1', '910102')).toBeUndefined();
+      await store.close();
+    });
+
     it('finds the shop’s current job while it runs or is paused, not once it completed', async () => {
       const store = await open();
       const job = {

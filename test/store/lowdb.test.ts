@@ -34,6 +34,22 @@ describe('the lowdb store on disk', () => {
     await reopened.close();
   });
 
+  it('keeps cached category requirements through a journal replay and a snapshot', async () => {
+    const dir = await tempDir();
+    const requirements = {
+      shop: 'shop-1', categoryId: '920101', fetchedAt: 'now', exists: true, isLeaf: true, permission: null,
+      certifications: [], sizeChartRequired: true, packageDimensionsRequired: false, attributes: [],
+    };
+    const store = await openLowdbStore({ dir, compactEvery: 1_000_000 });
+    await store.categoryRequirements.put(requirements);
+    const replayed = await openLowdbStore({ dir });
+    expect(await replayed.categoryRequirements.get('shop-1', '920101')).toEqual(requirements);
+    await replayed.close();
+    const reopened = await openLowdbStore({ dir });
+    expect(await reopened.categoryRequirements.get('shop-1', '920101')).toEqual(requirements);
+    await reopened.close();
+  });
+
   it('drops a torn last journal line, as left by a kill in the middle of a write', async () => {
     const dir = await tempDir();
     const store = await openLowdbStore({ dir, compactEvery: 1_000_000 });

@@ -14,6 +14,7 @@ export function testContext(overrides: Partial<AuditContext> & { regionCode?: Re
     defaultPackage: null,
     packageMetafield: 'shopshift.package_dimensions',
     sellerSkuPattern: /^[\x21-\x7e]+$/,
+    requirementsFor: () => null,
     ...rest,
   };
 }

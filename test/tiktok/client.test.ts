@@ -226,8 +226,8 @@ describe('TikTok Shop client: catalogue data', () => {
   it('lists categories with their parents and leaf flags', async () => {
     const { client } = await setup();
     const categories = await client.getCategories();
-    expect(categories).toContainEqual({ id: SIM_CATEGORY.mugs, parentId: SIM_CATEGORY.kitchen, name: 'Mugs & Cups', isLeaf: true });
-    expect(categories).toContainEqual({ id: SIM_CATEGORY.homeLiving, parentId: '0', name: 'Home & Living', isLeaf: false });
+    expect(categories).toContainEqual({ id: SIM_CATEGORY.mugs, parentId: SIM_CATEGORY.kitchen, name: 'Mugs & Cups', isLeaf: true, permissionStatuses: ['AVAILABLE'] });
+    expect(categories).toContainEqual({ id: SIM_CATEGORY.homeLiving, parentId: '0', name: 'Home & Living', isLeaf: false, permissionStatuses: ['AVAILABLE'] });
   });
 
   it('reads the certifications and size chart a category requires', async () => {
@@ -236,6 +236,22 @@ describe('TikTok Shop client: catalogue data', () => {
     const shirts = await client.getCategoryRules(SIM_CATEGORY.tShirts);
     expect(toys.certifications).toEqual([{ id: '7001010', name: 'Toy Safety Certificate (UKCA / CE)', isRequired: true }]);
     expect([toys.sizeChartRequired, shirts.sizeChartRequired]).toEqual([false, true]);
+  });
+
+  it('reads a category’s attributes with their type, required flag (TikTok’s is_requried) and values', async () => {
+    const { client } = await setup({ categories: [{ id: '1', parentId: '0', name: 'Mugs', requiredAttributes: ['Material'] }] });
+    const attributes = await client.getAttributes('1');
+    expect(attributes.find((attribute) => attribute.name === 'Material')).toMatchObject({ id: '100198', type: 'PRODUCT_PROPERTY', isRequired: true, isCustomizable: true, isMultipleSelection: true });
+    expect(attributes.find((attribute) => attribute.name === 'Warranty Period')).toMatchObject({ isRequired: false, isCustomizable: false, values: expect.arrayContaining([expect.objectContaining({ name: '1 year' })]) });
+    expect(attributes.find((attribute) => attribute.name === 'Colour')?.type).toBe('SALES_PROPERTY');
+  });
+
+  it('lists prohibited categories, without permission, only when asked to', async () => {
+    const { client } = await setup();
+    expect((await client.getCategories()).map((category) => category.id)).not.toContain(SIM_CATEGORY.knives);
+    const all = await client.getCategories({ includeProhibited: true });
+    expect(all.find((category) => category.id === SIM_CATEGORY.knives)?.permissionStatuses).toEqual([]);
+    expect(all.find((category) => category.id === SIM_CATEGORY.mugs)?.permissionStatuses).toEqual(['AVAILABLE']);
   });
 
   it('asks TikTok to recommend a category for a product title, and reads the leaf and its path', async () => {

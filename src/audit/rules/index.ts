@@ -1,5 +1,6 @@
 import type { Rule } from '../rule.js';
 import { categoryRules } from './category.js';
+import { categoryRequirementRules } from './category-requirements.js';
 import { descriptionRules } from './description.js';
 import { identifierRules } from './identifiers.js';
 import { imageRules } from './images.js';
@@ -14,6 +15,7 @@ import { variantRules } from './variants.js';
 /** The rule catalogue, in the order findings are listed for a product. */
 export const allRules: readonly Rule[] = [
   ...categoryRules,
+  ...categoryRequirementRules,
   ...titleRules,
   ...descriptionRules,
   ...imageRules,
