@@ -120,6 +120,7 @@ export async function createMigrationDeps(
   const mapping = settings.categoryMapFile ? await loadCategoryMapping(settings.categoryMapFile) : new Map<string, string>();
   for (const stored of await store.mappings.list(shopKeyOf(config))) mapping.set(stored.key, stored.categoryId);
   const client = options.client ?? (options.dryRun ? unavailableClient : createTikTokFromConfig(config, log, { store, ...(options.observe ? { observe: options.observe } : {}) }));
+  const shop = shopKeyOf(config);
   return {
     store,
     client,
@@ -138,7 +139,20 @@ export async function createMigrationDeps(
     clock: { now: () => Date.now() },
     log,
     concurrency: config.MIGRATION_CONCURRENCY,
+    // A dry run without a client asks TikTok nothing: it shows the attributes of categories already in the store's cache.
+    requirements: client === unavailableClient
+      ? (categoryIds) => cachedCategoryRequirements(store, shop, categoryIds)
+      : (categoryIds) => loadCategoryRequirements({ client, store, shop, categoryIds, ttlMs: config.CATEGORY_RULES_TTL_HOURS * 3_600_000, now: () => Date.now(), log }),
   };
+}
+
+async function cachedCategoryRequirements(store: Store, shop: string, categoryIds: string[]): Promise<Map<string, CategoryRequirements>> {
+  const out = new Map<string, CategoryRequirements>();
+  for (const categoryId of categoryIds) {
+    const cached = await store.categoryRequirements.get(shop, categoryId);
+    if (cached) out.set(categoryId, cached);
+  }
+  return out;
 }
 
 const unavailable = async (): Promise<never> => {

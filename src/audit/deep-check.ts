@@ -1,5 +1,6 @@
 import type { Product } from '../catalog/product.js';
 import type { Logger } from '../log.js';
+import { createCategoryAttributes, type RequirementsLoader } from '../migration/category-attributes.js';
 import { toProductBody, type BodySettings } from '../migration/product-body.js';
 import type { ListingCheckResult, ProductBody, TikTokShopClient } from '../tiktok/api.js';
 import type { CategoryMapper } from './category-map.js';
@@ -19,6 +20,8 @@ export interface DeepCheckDeps {
   log: Logger;
   /** Checks in flight at once; the client's rate limiter (TIKTOK_QPS) sets the real pace. */
   concurrency?: number;
+  /** The migration's loader of category requirements: the check's body carries the product attributes the create would. */
+  requirements?: RequirementsLoader;
 }
 
 export interface DeepCheckCounts {
@@ -124,6 +127,7 @@ export function deepModeUnavailableNote(missing: readonly string[]): string {
  */
 export function createDeepCheck(deps: DeepCheckDeps): DeepCheck {
   const counts: DeepCheckCounts = { checked: 0, withIssues: 0, notRun: 0 };
+  const attributesOf = createCategoryAttributes(deps.requirements, deps.log);
   return {
     concurrency: deps.concurrency ?? 4,
     counts: () => ({ ...counts }),
@@ -132,7 +136,8 @@ export function createDeepCheck(deps: DeepCheckDeps): DeepCheck {
       const match = deps.categories.lookup(product);
       if (!match) return result;
       const sources = [...new Set(product.images.map((image) => image.src))];
-      const body: ProductBody = toProductBody(product, sources, { ...deps.body, categoryId: match.categoryId, idempotencyKey: '' });
+      const attributes = await attributesOf(match.categoryId);
+      const body: ProductBody = toProductBody(product, sources, { ...deps.body, categoryId: match.categoryId, idempotencyKey: '', ...(attributes ? { attributes } : {}) });
       delete body.idempotency_key;
       let answer: ListingCheckResult;
       try {

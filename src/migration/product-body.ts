@@ -1,5 +1,7 @@
 import { parsePackageDimensions, type PackageDimensions } from '../catalog/package-dimensions.js';
 import { salesOptions, type Product, type Variant } from '../catalog/product.js';
+import { attributeValuesOf } from '../audit/category-requirements.js';
+import type { CategoryRequirements } from '../store/store.js';
 import type { ProductBody } from '../tiktok/api.js';
 
 export interface BodySettings {
@@ -9,6 +11,8 @@ export interface BodySettings {
   defaultPackage: PackageDimensions | null;
   packageMetafield: string;
   idempotencyKey: string;
+  /** The category's product attributes from TikTok's requirements (loadCategoryRequirements); none when they are not known. */
+  attributes?: CategoryRequirements['attributes'];
 }
 
 const MAX_MAIN_IMAGES = 9;
@@ -44,10 +48,35 @@ function packageDimensions(product: Product, settings: BodySettings): ProductBod
   return { length: side(size.length), width: side(size.width), height: side(size.height), unit: size.unit };
 }
 
+/**
+ * `product_attributes` (tiktok-shop.md §5) for the category's attributes the product gives values (attributeValuesOf):
+ * a value in the attribute's list goes by its value id, another by name when the attribute is customizable, and one
+ * TikTok would not take is left out (the audit's category-attribute-value reported it). A single-selection attribute
+ * gets its first value. An attribute left with no value is not sent.
+ */
+export function productAttributesOf(product: Product, attributes: CategoryRequirements['attributes']): NonNullable<ProductBody['product_attributes']> {
+  return attributes.flatMap((attribute) => {
+    const byName = new Map(attribute.values.map((value) => [value.name.trim().toLowerCase(), value.id]));
+    const values: ({ id: string } | { name: string })[] = [];
+    const seen = new Set<string>();
+    for (const value of attributeValuesOf(product, attribute.name).values) {
+      const id = byName.get(value.toLowerCase());
+      const entry = id !== undefined ? { id } : attribute.customizable ? { name: value } : null;
+      const key = id !== undefined ? `id:${id}` : `name:${value.toLowerCase()}`;
+      if (!entry || seen.has(key)) continue;
+      seen.add(key);
+      values.push(entry);
+    }
+    const sent = attribute.multiple ? values : values.slice(0, 1);
+    return sent.length > 0 ? [{ id: attribute.id, values: sent }] : [];
+  });
+}
+
 /** The create-product body (tiktok-shop.md §5) for a Shopify product whose images are already uploaded. */
 export function toProductBody(product: Product, imageUris: readonly string[], settings: BodySettings): ProductBody {
   const options = salesOptions(product);
   const dimensions = packageDimensions(product, settings);
+  const attributes = settings.attributes ? productAttributesOf(product, settings.attributes) : [];
   return {
     title: product.title.trim(),
     description: product.descriptionHtml,
@@ -68,6 +97,7 @@ export function toProductBody(product: Product, imageUris: readonly string[], se
     }),
     package_weight: packageWeight(product),
     ...(dimensions ? { package_dimensions: dimensions } : {}),
+    ...(attributes.length > 0 ? { product_attributes: attributes } : {}),
     external_product_id: product.sourceId ?? product.handle,
     save_mode: 'LISTING',
     idempotency_key: settings.idempotencyKey,

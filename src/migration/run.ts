@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Listing, MigrationJob, Store } from '../store/store.js';
 import type { ProductBody, TikTokShopClient } from '../tiktok/api.js';
 import { isTikTokApiError } from '../tiktok/errors.js';
+import { createCategoryAttributes, type RequirementsLoader } from './category-attributes.js';
 import { sellerSkuOf, toProductBody, type BodySettings } from './product-body.js';
 import { DEFAULT_QUOTA_RESET, quotaStopNote, quotaUse, tiktokQuotaNote, type ListingQuota } from './quota.js';
 import { listingStateFor } from './track.js';
@@ -31,6 +32,11 @@ export interface MigrationDeps {
   concurrency?: number;
   /** The shop's listing quota: a run stops when it is used and the rest waits. Without it only TikTok's 12052093 stops a run. */
   quota?: ListingQuota;
+  /**
+   * TikTok's requirements per category (categoryRequirementsFrom's loader, store-cached): a product is created with
+   * its category's product attributes. Without it, or when it fails, products are created without them.
+   */
+  requirements?: RequirementsLoader;
 }
 
 export interface MigrationEvents {
@@ -125,6 +131,7 @@ async function runJob(deps: MigrationDeps, initial: MigrationJob, events: Migrat
   const use = deps.quota && !job.dryRun ? await quotaUse(store, job.shop, deps.quota, clock.now()) : null;
   let created = 0;
   let creating = 0;
+  const attributesOf = createCategoryAttributes(deps.requirements, log);
 
   const stillRunning = async (): Promise<boolean> => {
     if (stopNote !== null) return false;
@@ -159,7 +166,9 @@ async function runJob(deps: MigrationDeps, initial: MigrationJob, events: Migrat
     pushed++;
     creating++;
     const hadProductId = Boolean(existing?.tiktokProductId);
-    const { listing, stopRun } = await migrateProduct(deps, job, product, match.categoryId, existing, events).finally(() => creating--);
+    const { listing, stopRun } = await attributesOf(match.categoryId)
+      .then((attributes) => migrateProduct(deps, job, product, match.categoryId, attributes, existing, events))
+      .finally(() => creating--);
     if (listing?.tiktokProductId && !hadProductId) created++;
     if (listing) events.onProduct?.(listing);
     if (stopRun) stopNote ??= stopRun;
@@ -223,12 +232,13 @@ async function migrateProduct(
   job: MigrationJob,
   product: Product,
   categoryId: string,
+  attributes: BodySettings['attributes'],
   existing: Listing | undefined,
   events: MigrationEvents,
 ): Promise<{ listing: Listing | null; stopRun?: string }> {
   const { store, client, clock } = deps;
   const idempotencyKey = existing?.idempotencyKey ?? `${job.shop}:${product.handle}`;
-  const settings = { ...deps.body, categoryId, idempotencyKey };
+  const settings: BodySettings = { ...deps.body, categoryId, idempotencyKey, ...(attributes ? { attributes } : {}) };
   const sellerSkus = product.variants.map((variant) => sellerSkuOf(product, variant));
 
   if (job.dryRun) {

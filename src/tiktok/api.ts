@@ -40,6 +40,7 @@ export interface ProductBody {
   }[];
   package_weight: { value: string; unit: 'KILOGRAM' | 'POUND' };
   package_dimensions?: { length: string; width: string; height: string; unit: 'CENTIMETER' | 'INCH' };
+  product_attributes?: { id: string; values: ({ id: string } | { name: string })[] }[];
   external_product_id?: string;
   save_mode?: 'AS_DRAFT' | 'LISTING';
   idempotency_key?: string;

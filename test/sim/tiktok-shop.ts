@@ -36,7 +36,7 @@ export interface SimCategory {
   prohibited?: boolean;
   /** Needs Qualification Center approval: Get Categories lists it as INVITE_ONLY and create answers 12052223. */
   restricted?: boolean;
-  /** Names of the product attributes (Material, Warranty Period) the category's attributes mark required. */
+  /** Names of the product attributes (Material, Warranty Period) the category's attributes mark required; create and listing_check without one answer 12052104. */
   requiredAttributes?: string[];
   /** Required certifications (category rules); a product without them fails review. */
   certifications?: { id: string; name: string }[];
@@ -683,6 +683,32 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
       const chartImage = rec(chart?.image);
       if (!chart || (!chartImage && !rec(chart.template))) add({ code: 12052673, message: 'Product sizechart image is required' });
       else if (chartImage) add(imageProblem(chartImage.uri, 12052670, 'The size chart image URI is invalid.'));
+    }
+
+    // Product attributes (§5): each required one present with a value; a value is one of the attribute's value ids
+    // (as Get Attributes hands them out), or a name when the attribute is customizable.
+    if (category?.isLeaf) {
+      const required = new Set((category.requiredAttributes ?? []).map((name) => name.toLowerCase()));
+      const sent = new Map<string, unknown[]>();
+      list(body.product_attributes).forEach((raw, index) => {
+        const id = text(rec(raw)?.id);
+        const attribute = PRODUCT_ATTRIBUTES.find((candidate) => candidate.id === id);
+        if (!attribute) add(paramProblem(`product_attributes[${index}].id`, `unknown attribute ${JSON.stringify(id)}`, 'an id from Get Attributes'));
+        else sent.set(attribute.id, list(rec(raw)?.values));
+      });
+      for (const attribute of PRODUCT_ATTRIBUTES) {
+        const values = sent.get(attribute.id) ?? [];
+        const known = new Set(attribute.values.map((value) => valueIds.get(`${attribute.id}:${value.toLowerCase()}`)));
+        for (const raw of values) {
+          const id = text(rec(raw)?.id);
+          const name = text(rec(raw)?.name)?.trim() ?? '';
+          if (id !== null ? !known.has(id) : name === '' || !attribute.customizable) {
+            add(paramProblem(`product_attributes[${attribute.name}].values`, `value ${JSON.stringify(id ?? name)} is not allowed`, attribute.customizable ? 'a value id or a name' : 'a value id from Get Attributes'));
+          }
+        }
+        if (!attribute.multiple && values.length > 1) add(paramProblem(`product_attributes[${attribute.name}].values`, 'the attribute takes one value', 'one value'));
+        if (required.has(attribute.name.toLowerCase()) && values.length === 0) add({ code: 12052104, message: `The required product attribute is missing: ${attribute.name}` });
+      }
     }
 
     // Main images
