@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
+import type { Reply } from '../chat/message.js';
 import type { AlertSubscription, ChannelRef, Incident, Listing, OutboxMessage, Store } from '../store/store.js';
 import { fingerprintOf, headlineOf, reasonsOf, severityOf, subjectOf, wants, type AlertEvent, type AlertKind, type FailureEvent } from './events.js';
 import { alertMessage, csvMessage, recoveryMessage, reminderMessage } from './messages.js';
@@ -153,14 +154,29 @@ export function createAlerts(deps: {
     return outbox.filter((message) => message.mode === 'post').length;
   }
 
-  /** A new version of each message that announced one of these incidents, as things stand now. */
-  async function refreshPosts(postIds: Iterable<string>): Promise<OutboxMessage[]> {
-    const updates: OutboxMessage[] = [];
-    for (const postId of new Set(postIds)) {
+  /** The messages (not given up) that announced these incidents, each with the incidents among them it announced. */
+  async function byPost(incidents: readonly Incident[]): Promise<{ post: OutboxMessage; incidents: Incident[] }[]> {
+    const found: { post: OutboxMessage; incidents: Incident[] }[] = [];
+    for (const [postId, entries] of groupBy(incidents.flatMap((incident) => incident.posts.map((post) => ({ post, incident }))), ({ post }) => post)) {
       const post = await deps.store.outbox.get(postId);
-      if (!post || post.state === 'failed') continue;
-      const incidents = await deps.store.incidents.postedIn(postId);
-      updates.push(outboxMessage({ platform: post.platform, channelId: post.channelId, mode: 'update', target: postId, reply: alertMessage(incidents, postId) }, now()));
+      if (post && post.state !== 'failed') found.push({ post, incidents: entries.map(({ incident }) => incident) });
+    }
+    return found;
+  }
+
+  const about = (post: OutboxMessage, mode: 'thread' | 'update', reply: Reply) =>
+    outboxMessage({ platform: post.platform, channelId: post.channelId, mode, target: post.id, reply }, now());
+
+  /**
+   * A new version of each of these messages, with the changed incidents as they are about to be saved, so
+   * the incidents and the updates that show them are written together.
+   */
+  async function updatesOf(posts: readonly { post: OutboxMessage }[], changed: readonly Incident[]): Promise<OutboxMessage[]> {
+    const latest = new Map(changed.map((incident) => [incident.id, incident]));
+    const updates: OutboxMessage[] = [];
+    for (const { post } of posts) {
+      const incidents = (await deps.store.incidents.postedIn(post.id)).map((incident) => latest.get(incident.id) ?? incident);
+      updates.push(about(post, 'update', alertMessage(incidents, post.id)));
     }
     return updates;
   }
@@ -169,16 +185,12 @@ export function createAlerts(deps: {
   async function tellRecoveries(shop: string, subscriptions: readonly AlertSubscription[]): Promise<void> {
     const recovered = (await deps.store.incidents.openedSince(shop, 0)).filter((incident) => incident.recoveryPending);
     if (recovered.length === 0) return;
-    const outbox: OutboxMessage[] = [];
-    for (const [postId, incidents] of groupBy(recovered.flatMap((incident) => incident.posts.map((post) => ({ post, incident }))), ({ post }) => post)) {
-      const post = await deps.store.outbox.get(postId);
-      if (!post || post.state === 'failed') continue;
-      const wantsRecoveries = subscriptions.some((subscription) => sameChannel(subscription, post) && subscription.kinds.includes('recovered'));
-      if (wantsRecoveries) outbox.push(outboxMessage({ platform: post.platform, channelId: post.channelId, mode: 'thread', target: postId, reply: recoveryMessage(incidents.map(({ incident }) => incident)) }, now()));
-    }
+    const posts = await byPost(recovered);
+    const notes = posts
+      .filter(({ post }) => subscriptions.some((subscription) => sameChannel(subscription, post) && subscription.kinds.includes('recovered')))
+      .map(({ post, incidents }) => about(post, 'thread', recoveryMessage(incidents)));
     const done = recovered.map((incident) => ({ ...incident, recoveryPending: false }));
-    await deps.store.saveAlerts({ incidents: done });
-    await save([], [...outbox, ...(await refreshPosts(recovered.flatMap((incident) => incident.posts)))]);
+    await save(done, [...notes, ...(await updatesOf(posts, done))]);
   }
 
   async function remind(shop: string): Promise<void> {
@@ -190,15 +202,9 @@ export function createAlerts(deps: {
       if (await deps.store.alerts.mutedUntil(shop, incident.subject, now())) continue;
       due.push(incident);
     }
-    const outbox: OutboxMessage[] = [];
-    for (const [postId, entries] of groupBy(due.flatMap((incident) => incident.posts.map((post) => ({ post, incident }))), ({ post }) => post)) {
-      const post = await deps.store.outbox.get(postId);
-      if (!post || post.state === 'failed') continue;
-      const incidents = entries.map(({ incident }) => incident);
-      const openedAt = incidents.map((incident) => incident.openedAt).sort()[0]!;
-      outbox.push(outboxMessage({ platform: post.platform, channelId: post.channelId, mode: 'thread', target: postId, reply: reminderMessage(incidents, openedAt, postId) }, now()));
-    }
-    await save(due.map((incident) => ({ ...incident, notifiedAt: iso(now()) })), outbox);
+    const reminders = (await byPost(due)).map(({ post, incidents }) =>
+      about(post, 'thread', reminderMessage(incidents, incidents.map((incident) => incident.openedAt).sort()[0]!, post.id)));
+    await save(due.map((incident) => ({ ...incident, notifiedAt: iso(now()) })), reminders);
   }
 
   /** Everything that is due: held alerts released, groups announced, recoveries told, reminders sent. */
@@ -236,8 +242,8 @@ export function createAlerts(deps: {
         const open = (await deps.store.incidents.postedIn(postId)).filter((incident) => incident.resolvedAt === null && incident.acknowledgedBy === null);
         if (open.length === 0) return 0;
         const at = iso(now());
-        await deps.store.saveAlerts({ incidents: open.map((incident) => ({ ...incident, acknowledgedBy: by, acknowledgedAt: at })) });
-        await save([], await refreshPosts(open.flatMap((incident) => incident.posts)));
+        const acknowledged = open.map((incident) => ({ ...incident, acknowledgedBy: by, acknowledgedAt: at }));
+        await save(acknowledged, await updatesOf(await byPost(acknowledged), acknowledged));
         return open.length;
       });
     },
