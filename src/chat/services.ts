@@ -128,8 +128,9 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
   // The listing quota applies to every run started from chat or by the schedule, unless the caller set its own.
   const migrationDeps = async (): Promise<MigrationDeps> => ({ quota, ...(await baseMigrationDeps()) });
 
-  // One client for every suggest, so its calls share one pace.
-  let suggestClient: TikTokShopClient | null = null;
+  let sharedClient: TikTokShopClient | null = null;
+  // One TikTok connection for audits and suggestions, so their calls share one pace.
+  const tiktok = () => (deps.tiktok ? deps.tiktok() : (sharedClient ??= createTikTokFromConfig(config, log, { store })));
   const raise = (event: AlertEvent) => void deps.raise?.(event).catch((error: unknown) => log.error({ err: error }, 'alert failed'));
 
   /**
@@ -166,7 +167,6 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
         const settings = auditSettingsFrom(config);
         // With TikTok Shop connected, the mapped categories' own rules join the local ones.
         const connected = config.AUDIT_CATEGORY_RULES === 'live' && (deps.tiktok !== undefined || missingTikTokSettings(config).length === 0);
-        const tiktok = () => (deps.tiktok ? deps.tiktok() : (suggestClient ??= createTikTokFromConfig(config, log, { store })));
         const context = await createAuditContext(
           { ...settings, region: region ?? settings.region }, await store.mappings.list(shop), connected ? { requirements: categoryRequirementsFrom(config, store, log, tiktok) } : {},
         );
@@ -176,10 +176,9 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
           const missing = deps.migrationDeps || deps.tiktok ? [] : missingTikTokSettings(config);
           if (missing.length > 0) deepNote = deepModeUnavailableNote(missing);
           else {
-            // The suggestions' client: deep audits and suggestions share one pace.
             const base = deps.migrationDeps
               ? await deps.migrationDeps()
-              : await createMigrationDeps(config, store, log, { dryRun: false, client: deps.tiktok ? deps.tiktok() : (suggestClient ??= createTikTokFromConfig(config, log, { store })) });
+              : await createMigrationDeps(config, store, log, { dryRun: false, client: tiktok() });
             check = createDeepCheck({ ...base, categories: context.categories });
           }
         }
@@ -237,7 +236,7 @@ export function createServices(deps: ServiceDeps): ShopshiftServices {
       set: (key, categoryId, by) => store.mappings.set({ shop, key, categoryId, origin: 'manual', by, updatedAt: new Date(deps.now()).toISOString() }),
       async suggest(onProgress) {
         // Connected first: without TikTok Shop settings this says which are missing before reading anything.
-        const client = deps.tiktok ? deps.tiktok() : (suggestClient ??= createTikTokFromConfig(config, log, { store }));
+        const client = tiktok();
         const location = (await store.audits.latest(shop))?.location ?? config.CATALOG_SOURCE;
         const fileMapping = config.CATEGORY_MAP_FILE ? await loadCategoryMapping(config.CATEGORY_MAP_FILE) : new Map<string, string>();
         for (const stored of await store.mappings.list(shop)) fileMapping.set(stored.key, stored.categoryId);
