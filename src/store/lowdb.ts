@@ -11,7 +11,7 @@ import {
   activityEntrySchema, categoryRequirementsSchema, categorySuggestionSchema, alertMuteSchema, alertSubscriptionSchema, sealedSecretSchema, incidentSchema, outboxMessageSchema, summaryScheduleSchema, auditRunSchema, categoryMappingSchema, emptyStoreData, listingSchema, migrationJobSchema, storeDataSchema, verdictSchema, type StoreData,
 } from './schema.js';
 import { createStoreState, type StoreOperation, type StoreStateOptions } from './state.js';
-import type { Store } from './store.js';
+import type { OutboxClaim, OutboxMessage, Store } from './store.js';
 
 const operationSchema: z.ZodType<StoreOperation> = z.lazy(() => z.discriminatedUnion('op', [
   z.object({ op: z.literal('listing'), value: listingSchema }),
@@ -149,13 +149,18 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
     if (++linesSinceCompaction >= compactEvery) void compact();
   }
 
+  // Claims live in memory: the lowdb store serves one process, so a claim left by a process that stopped means nothing.
+  const claims = new Map<string, { owner: string; until: number }>();
+  const lastClaimAt = new Map<string, number>();
+  const locks = new Map<string, Promise<unknown>>();
+
   /** Records the operation only when it changes something; tells whether it did. */
   function recordIf(changes: boolean, operation: StoreOperation): boolean {
     if (changes) record(operation);
     return changes;
   }
 
-  return {
+  const store: Store = {
     listings: {
       get: async (shop, handle) => state.listing(shop, handle),
       findBySellerSku: async (shop, sku) => state.listingBySku(shop, sku),
@@ -212,6 +217,34 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
     outbox: {
       get: async (id) => state.outboxMessage(id),
       unfinished: async () => state.unfinishedOutbox(),
+      async claim({ owner, platforms, now, claimMs, pacingMs, limit }): Promise<OutboxClaim> {
+        const heads = new Map<string, OutboxMessage>();
+        for (const message of state.unfinishedOutbox()) {
+          const channel = `${message.platform}:${message.channelId}`;
+          if (platforms.includes(message.platform) && !heads.has(channel)) heads.set(channel, message);
+        }
+        const messages: OutboxMessage[] = [];
+        let nextDueAt: number | null = null;
+        for (const [channel, message] of heads) {
+          const claim = claims.get(message.id);
+          const dueAt = Math.max(
+            Date.parse(message.nextAttemptAt),
+            (lastClaimAt.get(channel) ?? Number.NEGATIVE_INFINITY) + (pacingMs[message.platform] ?? 0),
+            claim && claim.until > now ? claim.until : Number.NEGATIVE_INFINITY,
+          );
+          if (dueAt <= now && messages.length < limit) {
+            claims.set(message.id, { owner, until: now + claimMs });
+            lastClaimAt.set(channel, now);
+            messages.push(message);
+          } else {
+            nextDueAt = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, Math.max(dueAt, now));
+          }
+        }
+        return { messages, nextDueAt };
+      },
+      async release(ids, owner) {
+        for (const id of ids) if (claims.get(id)?.owner === owner) claims.delete(id);
+      },
     },
     async saveAlerts({ incidents = [], outbox = [] }) {
       const ops: StoreOperation[] = [
@@ -243,6 +276,15 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
     webhooks: {
       markProcessed: async (id) => recordIf(!state.hasWebhook(id), { op: 'webhook', id }),
     },
+    exclusive<T>(lock: string, work: (store: Store) => Promise<T>): Promise<T> {
+      const run = (locks.get(lock) ?? Promise.resolve()).then(() => work(inside));
+      const settled = run.catch(() => undefined);
+      locks.set(lock, settled);
+      void settled.then(() => {
+        if (locks.get(lock) === settled) locks.delete(lock);
+      });
+      return run;
+    },
     flush: () => compact(),
     async close() {
       if (closed) return;
@@ -251,4 +293,7 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
       closeSync(journal);
     },
   };
+  // Work already holding a lock runs a nested exclusive at once: queuing it behind itself would never end.
+  const inside: Store = { ...store, exclusive: (_lock, work) => work(inside) };
+  return store;
 }

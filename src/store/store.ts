@@ -78,6 +78,16 @@ export interface Store {
     get(id: string): Promise<OutboxMessage | undefined>;
     /** Messages not yet delivered or given up on, oldest first. */
     unfinished(): Promise<OutboxMessage[]>;
+    /**
+     * Takes messages to deliver, for one owner (a process) at a time: of each channel only its oldest
+     * unfinished message, and only once it is due (`nextAttemptAt`), the channel's pacing has passed since
+     * its last claim, and no claim of another call still holds it. A claim holds until `now + claimMs` or
+     * until released; so of several processes only one sends a given message, and each channel's
+     * messages go out in order.
+     */
+    claim(request: OutboxClaimRequest): Promise<OutboxClaim>;
+    /** Ends the owner's claims on these messages (after saving their new state), so a retry can take them when due. */
+    release(ids: readonly string[], owner: string): Promise<void>;
   };
   /**
    * Writes incidents and outbox messages together: either all of them are kept or none, so a message
@@ -115,9 +125,40 @@ export interface Store {
     /** Records a delivery id; false when it was processed before (a duplicate). */
     markProcessed(id: string): Promise<boolean>;
   };
+  /**
+   * Runs `work` holding the named lock, which every process on this store respects. The work reads and
+   * writes through the store it is given (a call to `exclusive` on it runs at once, under the same lock):
+   * on PostgreSQL that is one transaction, rolled back if the work throws; on lowdb, which serves one
+   * process, the works of one lock run in turn.
+   */
+  exclusive<T>(lock: string, work: (store: Store) => Promise<T>): Promise<T>;
   /** Writes everything pending to disk now. */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface OutboxClaimRequest {
+  /** Who claims: this process ("host:pid"). */
+  owner: string;
+  /** The platforms the owner can deliver to; messages for others stay for a process that can. */
+  platforms: readonly OutboxMessage['platform'][];
+  now: number;
+  /** How long a claim holds unless released: longer than a delivery call can take. */
+  claimMs: number;
+  /** Least time between two claims in one channel, per platform (Slack: about one message per second per channel). */
+  pacingMs: Partial<Record<OutboxMessage['platform'], number>>;
+  /** At most this many messages (so at most this many channels). */
+  limit: number;
+}
+
+export interface OutboxClaim {
+  messages: OutboxMessage[];
+  /**
+   * When the next message (of the owner's platforms) not taken now becomes claimable through time alone
+   * (its next attempt, the channel's pacing, another claim running out); null when none is waiting.
+   * Messages queued after the claim are not counted.
+   */
+  nextDueAt: number | null;
 }
 
 export class DuplicateSellerSkuError extends Error {

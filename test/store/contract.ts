@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Listing, Store } from '../../src/store/store.js';
+import type { Incident, Listing, OutboxMessage, Store } from '../../src/store/store.js';
 import { DuplicateSellerSkuError } from '../../src/store/store.js';
 
 export function makeListing(overrides: Partial<Listing> = {}): Listing {
@@ -9,6 +9,27 @@ export function makeListing(overrides: Partial<Listing> = {}): Listing {
     updatedAt: '2026-11-25T10:00:00.000Z', ...overrides,
   };
 }
+
+export function makeIncident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: 'i1', shop: 'shop-1', subject: 'mug', kind: 'listing_rejected', fingerprint: 'listing_rejected:blurry', reasons: ['Blurry image'],
+    headline: 'TikTok Shop rejected mug', severity: 'normal', openedAt: '2026-11-25T10:00:00.000Z', lastSeenAt: '2026-11-25T10:00:00.000Z',
+    occurrences: 1, resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null, pending: [{ platform: 'slack', channelId: 'C1' }], posts: [],
+    notifiedAt: null, heldUntil: null, recoveryPending: false, ...overrides,
+  };
+}
+
+export function makeOutboxMessage(overrides: Partial<OutboxMessage> = {}): OutboxMessage {
+  return {
+    id: 'o1', platform: 'slack', channelId: 'C1', mode: 'post', target: null, body: { parts: [] }, state: 'pending', attempts: 0,
+    nextAttemptAt: '2026-11-25T10:00:00.000Z', ref: null, error: null, createdAt: '2026-11-25T10:00:00.000Z', updatedAt: '2026-11-25T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+const T0 = Date.parse('2026-11-25T10:00:00.000Z');
+const claimAt = (now: number, owner = 'host:1', extra: Partial<Parameters<Store['outbox']['claim']>[0]> = {}) =>
+  ({ owner, platforms: ['slack', 'discord'] as const, now, claimMs: 60_000, pacingMs: { slack: 1_000 }, limit: 10, ...extra });
 
 /** The behaviour every Store implementation promises; each implementation runs this suite. */
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
@@ -213,6 +234,115 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.webhooks.markProcessed('n-1')).toBe(true);
       expect(await store.webhooks.markProcessed('n-1')).toBe(false);
       expect(await store.webhooks.markProcessed('n-2')).toBe(true);
+      await store.close();
+    });
+
+    it('saves incidents and outbox messages together, and finds open incidents by shop and product', async () => {
+      const store = await open();
+      await store.saveAlerts({
+        incidents: [makeIncident(), makeIncident({ id: 'i2', subject: 'cup', posts: ['o1'] }), makeIncident({ id: 'i3', shop: 'shop-2' })],
+        outbox: [makeOutboxMessage()],
+      });
+      expect((await store.incidents.open('shop-1')).map((incident) => incident.id).sort()).toEqual(['i1', 'i2']);
+      expect((await store.incidents.open('shop-1', 'cup')).map((incident) => incident.id)).toEqual(['i2']);
+      expect((await store.incidents.postedIn('o1')).map((incident) => incident.id)).toEqual(['i2']);
+      expect(await store.incidents.get('i1')).toEqual(makeIncident());
+      await store.saveAlerts({ incidents: [makeIncident({ resolvedAt: '2026-11-25T11:00:00.000Z' })] });
+      expect((await store.incidents.open('shop-1', 'mug'))).toEqual([]);
+      expect((await store.incidents.openedSince('shop-1', T0)).map((incident) => incident.id).sort()).toEqual(['i1', 'i2']);
+      expect(await store.incidents.openedSince('shop-1', T0 + 1)).toEqual([]);
+      expect(await store.outbox.get('o1')).toEqual(makeOutboxMessage());
+      await store.close();
+    });
+
+    it('lists unfinished outbox messages oldest first, a message keeping its place when saved again', async () => {
+      const store = await open();
+      await store.saveAlerts({ outbox: [makeOutboxMessage({ id: 'a' }), makeOutboxMessage({ id: 'b' }), makeOutboxMessage({ id: 'c' })] });
+      await store.saveAlerts({ outbox: [makeOutboxMessage({ id: 'a', state: 'sending', attempts: 1 }), makeOutboxMessage({ id: 'b', state: 'delivered', body: null, ref: '1.2' })] });
+      expect((await store.outbox.unfinished()).map((message) => [message.id, message.state])).toEqual([['a', 'sending'], ['c', 'pending']]);
+      expect((await store.outbox.get('b'))?.ref).toBe('1.2');
+      await store.close();
+    });
+
+    it('claims only the oldest unfinished message of each channel, and one owner at a time', async () => {
+      const store = await open();
+      await store.saveAlerts({ outbox: [
+        makeOutboxMessage({ id: 'a' }), makeOutboxMessage({ id: 'b' }), makeOutboxMessage({ id: 'c', channelId: 'C2' }),
+        makeOutboxMessage({ id: 'd', platform: 'discord', channelId: '1234567890123456789' }),
+      ] });
+      const first = await store.outbox.claim(claimAt(T0));
+      expect(first.messages.map((message) => message.id).sort()).toEqual(['a', 'c', 'd']);
+      expect((await store.outbox.claim(claimAt(T0, 'host:2'))).messages).toEqual([]);
+      await store.saveAlerts({ outbox: [makeOutboxMessage({ id: 'a', state: 'delivered', body: null })] });
+      await store.outbox.release(['a'], 'host:1');
+      // The next message of the channel waits for the channel's pacing (1 s on Slack here).
+      const paced = await store.outbox.claim(claimAt(T0 + 500, 'host:2'));
+      expect(paced.messages).toEqual([]);
+      expect(paced.nextDueAt).toBe(T0 + 1_000);
+      expect((await store.outbox.claim(claimAt(T0 + 1_000, 'host:2'))).messages.map((message) => message.id)).toEqual(['b']);
+      await store.close();
+    });
+
+    it('lets another owner take a message once its claim runs out or is released, never before it is due', async () => {
+      const store = await open();
+      await store.saveAlerts({ outbox: [makeOutboxMessage({ id: 'a', nextAttemptAt: new Date(T0 + 5_000).toISOString() })] });
+      const early = await store.outbox.claim(claimAt(T0));
+      expect(early).toEqual({ messages: [], nextDueAt: T0 + 5_000 });
+      expect((await store.outbox.claim(claimAt(T0 + 5_000))).messages.map((message) => message.id)).toEqual(['a']);
+      const held = await store.outbox.claim(claimAt(T0 + 6_000, 'host:2'));
+      expect(held).toEqual({ messages: [], nextDueAt: T0 + 65_000 });
+      expect((await store.outbox.claim(claimAt(T0 + 65_000, 'host:2'))).messages.map((message) => message.id)).toEqual(['a']);
+      // Releasing someone else's claim changes nothing; the owner's release frees it.
+      await store.outbox.release(['a'], 'host:1');
+      expect((await store.outbox.claim(claimAt(T0 + 70_000, 'host:3'))).messages).toEqual([]);
+      await store.outbox.release(['a'], 'host:2');
+      expect((await store.outbox.claim(claimAt(T0 + 70_000, 'host:3'))).messages.map((message) => message.id)).toEqual(['a']);
+      await store.close();
+    });
+
+    it('claims only messages of the owner’s platforms, and no more than asked', async () => {
+      const store = await open();
+      await store.saveAlerts({ outbox: [
+        makeOutboxMessage({ id: 'a', channelId: 'C1' }), makeOutboxMessage({ id: 'b', channelId: 'C2' }), makeOutboxMessage({ id: 'c', platform: 'discord', channelId: '1234567890123456789' }),
+      ] });
+      const slackOnly = await store.outbox.claim(claimAt(T0, 'host:1', { platforms: ['slack'], limit: 1 }));
+      expect(slackOnly.messages.map((message) => message.id)).toEqual(['a']);
+      expect(slackOnly.nextDueAt).toBe(T0);
+      expect((await store.outbox.claim(claimAt(T0, 'host:1', { platforms: ['discord'] }))).messages.map((message) => message.id)).toEqual(['c']);
+      await store.close();
+    });
+
+    it('runs the works of one lock one after the other, and frees the lock when a work fails', async () => {
+      const store = await open();
+      const steps: string[] = [];
+      const work = (name: string, ms: number) => store.exclusive('alerts:shop-1', async (inside) => {
+        steps.push(`${name} in`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        await inside.webhooks.markProcessed(name);
+        steps.push(`${name} out`);
+        return name;
+      });
+      const results = await Promise.all([work('a', 40), work('b', 0), work('c', 10)]);
+      expect(results).toEqual(['a', 'b', 'c']);
+      for (let i = 0; i < steps.length; i += 2) expect(steps[i + 1]).toBe(steps[i]!.replace(' in', ' out'));
+      await expect(store.exclusive('alerts:shop-1', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+      expect(await store.exclusive('alerts:shop-1', async (inside) => inside.exclusive('alerts:shop-1', async () => 'nested'))).toBe('nested');
+      expect(await store.webhooks.markProcessed('a')).toBe(false);
+      await store.close();
+    });
+
+    it('records a shop’s days and returns them oldest first, with the audits that finished on each', async () => {
+      const store = await open();
+      await store.days.record('shop-1', '2026-11-24', { live: 1 });
+      await store.days.record('shop-1', '2026-11-25', { live: 2 });
+      await store.days.record('shop-1', '2026-11-25', { live: 3, rejected: 1 });
+      await store.days.record('shop-2', '2026-11-25', { live: 9 });
+      await store.audits.save({
+        id: 'run-1', shop: 'shop-1', location: 'a.csv', sourceLabel: 'a.csv', region: 'US', startedAt: '2026-11-25T08:00:00.000Z', finishedAt: '2026-11-25T08:01:00.000Z',
+        counts: { audited: 0, ready: 0, warnings: 0, blocked: 0, skipped: 0 }, verdicts: {},
+      });
+      expect(await store.days.since('shop-1', '2026-11-25')).toEqual([{ shop: 'shop-1', date: '2026-11-25', byState: { live: 3, rejected: 1 }, auditsFinishedAt: ['2026-11-25T08:01:00.000Z'] }]);
+      expect((await store.days.since('shop-1', '2026-11-01')).map((day) => day.date)).toEqual(['2026-11-24', '2026-11-25']);
       await store.close();
     });
   });
