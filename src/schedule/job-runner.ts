@@ -110,7 +110,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     return next.size;
   }
 
-  async function execute(job: Job, occurrence: Date): Promise<void> {
+  async function execute(job: Job, occurrence: Date, release: () => Promise<void>): Promise<void> {
     const startedAt = performance.now();
     try {
       await job.run(occurrence);
@@ -119,6 +119,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       log.error({ err: error, ...fields(job, occurrence), ms: Math.round(performance.now() - startedAt) }, 'job failed');
     } finally {
       running.delete(job.name);
+      await release().catch((error: unknown) => log.warn({ err: error, job: job.name }, 'job hold not released'));
     }
   }
 
@@ -140,12 +141,18 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       }
       return null;
     }
+    const release = await ledger.hold(job.name);
+    if (!release) {
+      log.debug(fields(job, occurrence), 'another process is still running this job');
+      return null;
+    }
     if (!(await ledger.claim(job.name, occurrence, owner))) {
+      await release();
       log.debug(fields(job, occurrence), 'another process took this run');
       return null;
     }
     heldUp.delete(job.name);
-    const run = execute(job, occurrence);
+    const run = execute(job, occurrence, release);
     running.set(job.name, run);
     return { run };
   }

@@ -16,7 +16,15 @@ export interface RunLedger {
    * claim stands whether or not the run then succeeds.
    */
   claim(job: string, occurrence: Date, owner: string): Promise<boolean>;
+  /**
+   * Marks the job as running here until the returned release is called; null while another process
+   * runs it, so a long run is not overlapped by the next occurrence elsewhere. A process that dies lets go.
+   */
+  hold(job: string): Promise<(() => Promise<void>) | null>;
 }
+
+/** For ledgers of one process (or one host's files), where the runner's own record of runs in progress is enough. */
+const alwaysHeld = async (): Promise<() => Promise<void>> => async () => undefined;
 
 export interface FileRunLedgerOptions {
   /** Claims of occurrences older than this are deleted (default 7 days); the per-job last run stays. */
@@ -102,6 +110,7 @@ export async function openFileRunLedger(dir: string, options: FileRunLedgerOptio
 
   return {
     lastRun,
+    hold: alwaysHeld,
     async claim(job, occurrence, owner) {
       const at = occurrence.getTime();
       const file = join(claimsDir, `${at}-${digest(`${job}\n${occurrence.toISOString()}`)}.claim`);
@@ -134,6 +143,7 @@ export function createMemoryRunLedger(): RunLedger {
   const claimed = new Set<string>();
   const last = new Map<string, number>();
   return {
+    hold: alwaysHeld,
     async lastRun(job) {
       const at = last.get(job);
       return at === undefined ? null : new Date(at);
