@@ -84,12 +84,13 @@ function readJournal(file: string): StoreOperation[] {
  * rewritten, atomically through lowdb, only every `compactEvery` writes and on flush/close. A crash
  * between the two is harmless: replaying a put over a snapshot that has it already changes nothing.
  */
-export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptions }: LowdbStoreOptions): Promise<Store> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const snapshotFile = join(dir, 'shopshift.json');
+const filesOf = (dir: string) => {
   const journalFile = join(dir, 'shopshift.journal.jsonl');
-  const rotatedJournalFile = `${journalFile}.compacting`;
+  return { snapshotFile: join(dir, 'shopshift.json'), journalFile, rotatedJournalFile: `${journalFile}.compacting` };
+};
 
+/** The snapshot as lowdb reads it, validated; a damaged file is kept aside and refused. */
+async function readSnapshot(snapshotFile: string): Promise<{ db: Low<StoreData>; data: StoreData }> {
   const db = new Low<StoreData>(new JSONFile(snapshotFile), emptyStoreData());
   try {
     await db.read();
@@ -101,13 +102,34 @@ export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptio
     const issue = parsed.error.issues[0];
     throw new StoreCorruptError(snapshotFile, keepBackup(snapshotFile), `${issue?.path.join('.')}: ${issue?.message}`);
   }
+  return { db, data: parsed.data };
+}
+
+/**
+ * What a lowdb store in `dir` holds, as its next snapshot would have it (journal replayed, expired history
+ * dropped), read without changing the directory: what `store copy` moves elsewhere.
+ */
+export async function readLowdbData(dir: string, stateOptions: StoreStateOptions = {}): Promise<StoreData> {
+  const { snapshotFile, journalFile, rotatedJournalFile } = filesOf(dir);
+  if (!existsSync(snapshotFile) && !existsSync(journalFile)) {
+    throw new ShopshiftError('CONFIG_INVALID', `There is no shopshift store in ${dir} (no shopshift.json); set DATA_DIR to the folder that holds it.`);
+  }
+  const state = createStoreState((await readSnapshot(snapshotFile)).data, stateOptions);
+  for (const operation of [...readJournal(rotatedJournalFile), ...readJournal(journalFile)]) state.apply(operation);
+  return state.snapshot();
+}
+
+export async function openLowdbStore({ dir, compactEvery = 20_000, ...stateOptions }: LowdbStoreOptions): Promise<Store> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { snapshotFile, journalFile, rotatedJournalFile } = filesOf(dir);
+  const { db, data } = await readSnapshot(snapshotFile);
   /** The snapshot through lowdb (atomic), readable by the owner only: it holds sealed tokens and catalog data. */
   async function writeSnapshot(): Promise<void> {
     db.data = state.snapshot();
     await db.write();
     chmodSync(snapshotFile, 0o600);
   }
-  const state = createStoreState(parsed.data, stateOptions);
+  const state = createStoreState(data, stateOptions);
   const pending = [...readJournal(rotatedJournalFile), ...readJournal(journalFile)];
   for (const operation of pending) state.apply(operation);
 

@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLowdbStore } from '../../src/store/lowdb.js';
+import { openLowdbStore, readLowdbData } from '../../src/store/lowdb.js';
 import { describeStoreContract, makeListing } from './contract.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'shopshift-store-'));
@@ -130,5 +130,22 @@ describe('the lowdb store on disk', () => {
     expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'data', 'shopshift.journal.jsonl')).mode & 0o777).toBe(0o600);
     expect(existsSync(join(dir, 'data', 'shopshift.json'))).toBe(true);
+  });
+
+  it('is read whole without being changed, journal included, for a copy elsewhere', async () => {
+    const dir = await tempDir();
+    const store = await openLowdbStore({ dir, compactEvery: 1_000_000 });
+    await store.listings.put(makeListing());
+    await store.webhooks.markProcessed('n-1');
+    const journal = await readFile(join(dir, 'shopshift.journal.jsonl'), 'utf8');
+    const data = await readLowdbData(dir);
+    expect(data.listings.map((listing) => listing.handle)).toEqual(['mug']);
+    expect(data.processedWebhooks).toEqual(['n-1']);
+    expect(await readFile(join(dir, 'shopshift.journal.jsonl'), 'utf8')).toBe(journal);
+    await store.close();
+  });
+
+  it('says so when the folder holds no store to read', async () => {
+    await expect(readLowdbData(await tempDir())).rejects.toThrow(/There is no shopshift store in .*set DATA_DIR/);
   });
 });
