@@ -49,15 +49,176 @@ export function createAlerts(deps: {
   const now = deps.now ?? Date.now;
   const settings = { ...DEFAULT_ALERT_SETTINGS, ...deps.settings };
   const shops = new Set(deps.shops ?? []);
-  let queue: Promise<unknown> = Promise.resolve();
+  const working = new Set<Promise<unknown>>();
   let flushTimer: NodeJS.Timeout | null = null;
   let maintenanceTimer: NodeJS.Timeout | null = null;
 
-  // One change at a time: two reports of one failure arriving together must still open one incident.
-  function serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = queue.then(work);
-    queue = run.catch(() => undefined);
-    return run;
+  /**
+   * One change to a shop's alerts at a time, across every process on the store: two reports of one failure
+   * arriving together must still open one incident, and two processes' flushes must not both post a group.
+   * The outbox is woken once the change is committed.
+   */
+  function serial<T>(shop: string, work: (steps: AlertSteps) => Promise<T>): Promise<T> {
+    let queued = false;
+    const run = deps.store.exclusive(`alerts:${shop}`, (store) => work(alertSteps(store, () => (queued = true))));
+    const tracked = run.then((result) => {
+      if (queued) void deps.outbox.wake();
+      return result;
+    });
+    working.add(tracked);
+    void tracked.catch(() => undefined).finally(() => working.delete(tracked));
+    return tracked;
+  }
+
+  type AlertSteps = ReturnType<typeof alertSteps>;
+
+  /** The steps of a change, reading and writing through the store the lock gave. */
+  function alertSteps(store: Store, queued: () => void) {
+
+    async function channelsFor(incident: Pick<Incident, 'shop' | 'kind' | 'severity' | 'reasons'>): Promise<ChannelRef[]> {
+      return (await store.alerts.subscriptions(incident.shop))
+        .filter((subscription) => wants(subscription, incident))
+        .map(({ platform, channelId }) => ({ platform, channelId }));
+    }
+
+    async function save(incidents: readonly Incident[], outbox: readonly OutboxMessage[] = []): Promise<void> {
+      await store.saveAlerts({ incidents, outbox });
+      if (outbox.length) queued();
+    }
+
+    async function openIncident(event: FailureEvent): Promise<'opened' | 'repeat' | 'held'> {
+      const subject = subjectOf(event);
+      const fingerprint = fingerprintOf(event);
+      const at = iso(now());
+      const same = (await store.incidents.open(event.shop, subject)).find((incident) => incident.fingerprint === fingerprint);
+      if (same) {
+        await save([{ ...same, occurrences: same.occurrences + 1, lastSeenAt: at }]);
+        return 'repeat';
+      }
+      const mutedUntil = event.kind === 'migration_failed' ? null : await store.alerts.mutedUntil(event.shop, subject, now());
+      const base = { shop: event.shop, kind: event.kind, severity: severityOf(event), reasons: reasonsOf(event) };
+      const incident: Incident = {
+        id: `i${randomBytes(6).toString('base64url')}`, ...base, subject, fingerprint, headline: headlineOf(event),
+        openedAt: at, lastSeenAt: at, occurrences: 1, resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null,
+        pending: mutedUntil ? [] : await channelsFor(base), posts: [], notifiedAt: null, heldUntil: mutedUntil, recoveryPending: false,
+      };
+      await save([incident]);
+      if (mutedUntil) deps.log.info({ kind: event.kind, subject, mutedUntil }, 'alert held back: the product is muted');
+      return mutedUntil ? 'held' : 'opened';
+    }
+
+    async function resolve(shop: string, subject: string, kinds?: readonly AlertKind[]): Promise<number> {
+      const open = (await store.incidents.open(shop, subject)).filter((incident) => !kinds || kinds.includes(incident.kind));
+      const at = iso(now());
+      await save(open.map((incident) => ({ ...incident, resolvedAt: at, pending: [], recoveryPending: incident.posts.length > 0 })));
+      return open.length;
+    }
+
+    /** Mutes that ran out release the incidents they held; a new mute holds them longer. */
+    async function releaseHeld(shop: string): Promise<void> {
+      const held = (await store.incidents.open(shop)).filter((incident) => incident.heldUntil !== null && Date.parse(incident.heldUntil) <= now());
+      const released: Incident[] = [];
+      for (const incident of held) {
+        const mutedUntil = await store.alerts.mutedUntil(shop, incident.subject, now());
+        released.push(mutedUntil ? { ...incident, heldUntil: mutedUntil } : { ...incident, heldUntil: null, pending: await channelsFor(incident) });
+      }
+      if (released.length) await save(released);
+    }
+
+    /** One message per channel for the incidents waiting on it, once the channel's window has passed. */
+    async function announce(shop: string, subscriptions: readonly AlertSubscription[]): Promise<number> {
+      const waiting = (await store.incidents.open(shop)).filter((incident) => incident.pending.length > 0);
+      const changed = new Map<string, Incident>();
+      const latest = (incident: Incident) => changed.get(incident.id) ?? incident;
+      const outbox: OutboxMessage[] = [];
+      const channels = groupBy(waiting.flatMap((incident) => incident.pending.map((ref) => ({ ref, incident }))), ({ ref }) => channelKey(ref));
+      for (const entries of channels.values()) {
+        const { ref } = entries[0]!;
+        const firstAt = Math.min(...entries.map(({ incident }) => Date.parse(incident.openedAt)));
+        if (firstAt + settings.groupWindowMs > now()) continue;
+        const subscription = subscriptions.find((candidate) => sameChannel(candidate, ref));
+        const id = newOutboxId();
+        const incidents = entries.map(({ incident }) => incident);
+        for (const incident of incidents) {
+          const current = latest(incident);
+          changed.set(incident.id, {
+            ...current,
+            pending: current.pending.filter((other) => !sameChannel(other, ref)),
+            ...(subscription ? { posts: [...current.posts, id], notifiedAt: iso(now()) } : {}),
+          });
+        }
+        // Unsubscribed since the failure: nothing to post there.
+        if (!subscription) continue;
+        const message = alertMessage(incidents.map(latest), id);
+        const page = subscription.mention && subscription.platform !== 'console' && incidents.some((incident) => incident.severity === 'high')
+          ? { mention: { platform: subscription.platform, id: subscription.mention } }
+          : {};
+        outbox.push(outboxMessage({ ...ref, id, reply: { ...message, ...page } }, now()));
+        if (incidents.length > 1) outbox.push(outboxMessage({ ...ref, mode: 'thread', target: id, reply: csvMessage(incidents, iso(firstAt)) }, now()));
+      }
+      await save([...changed.values()], outbox);
+      return outbox.filter((message) => message.mode === 'post').length;
+    }
+
+    /** The messages (not given up) that announced these incidents, each with the incidents among them it announced. */
+    async function byPost(incidents: readonly Incident[]): Promise<{ post: OutboxMessage; incidents: Incident[] }[]> {
+      const found: { post: OutboxMessage; incidents: Incident[] }[] = [];
+      for (const [postId, entries] of groupBy(incidents.flatMap((incident) => incident.posts.map((post) => ({ post, incident }))), ({ post }) => post)) {
+        const post = await store.outbox.get(postId);
+        if (post && post.state !== 'failed') found.push({ post, incidents: entries.map(({ incident }) => incident) });
+      }
+      return found;
+    }
+
+    const about = (post: OutboxMessage, mode: 'thread' | 'update', reply: Reply) =>
+      outboxMessage({ platform: post.platform, channelId: post.channelId, mode, target: post.id, reply }, now());
+
+    /**
+     * A new version of each of these messages, with the changed incidents as they are about to be saved, so
+     * the incidents and the updates that show them are written together.
+     */
+    async function updatesOf(posts: readonly { post: OutboxMessage }[], changed: readonly Incident[]): Promise<OutboxMessage[]> {
+      const latest = new Map(changed.map((incident) => [incident.id, incident]));
+      const updates: OutboxMessage[] = [];
+      for (const { post } of posts) {
+        const incidents = (await store.incidents.postedIn(post.id)).map((incident) => latest.get(incident.id) ?? incident);
+        updates.push(about(post, 'update', alertMessage(incidents, post.id)));
+      }
+      return updates;
+    }
+
+    /** Recoveries told in the threads of the messages that announced them, and those messages updated. */
+    async function tellRecoveries(shop: string, subscriptions: readonly AlertSubscription[]): Promise<void> {
+      const recovered = (await store.incidents.openedSince(shop, 0)).filter((incident) => incident.recoveryPending);
+      if (recovered.length === 0) return;
+      const posts = await byPost(recovered);
+      const notes = posts
+        .filter(({ post }) => subscriptions.some((subscription) => sameChannel(subscription, post) && subscription.kinds.includes('recovered')))
+        .map(({ post, incidents }) => about(post, 'thread', recoveryMessage(incidents)));
+      const done = recovered.map((incident) => ({ ...incident, recoveryPending: false }));
+      await save(done, [...notes, ...(await updatesOf(posts, done))]);
+    }
+
+    async function remind(shop: string): Promise<void> {
+      if (settings.remindEveryMs <= 0) return;
+      const due: Incident[] = [];
+      for (const incident of await store.incidents.open(shop)) {
+        if (incident.acknowledgedBy !== null || incident.posts.length === 0 || incident.notifiedAt === null) continue;
+        if (Date.parse(incident.notifiedAt) + settings.remindEveryMs > now()) continue;
+        if (await store.alerts.mutedUntil(shop, incident.subject, now())) continue;
+        due.push(incident);
+      }
+      const reminders = (await byPost(due)).map(({ post, incidents }) =>
+        about(post, 'thread', reminderMessage(incidents, incidents.map((incident) => incident.openedAt).sort()[0]!, post.id)));
+      await save(due.map((incident) => ({ ...incident, notifiedAt: iso(now()) })), reminders);
+    }
+
+    return {
+      openIncident, resolve, releaseHeld, announce, byPost, updatesOf, tellRecoveries, remind, save,
+      open: (shop: string) => store.incidents.open(shop),
+      subscriptions: (shop: string) => store.alerts.subscriptions(shop),
+      postedIn: (postId: string) => store.incidents.postedIn(postId),
+    };
   }
 
   function flushSoon(): void {
@@ -69,181 +230,44 @@ export function createAlerts(deps: {
     flushTimer.unref();
   }
 
-  async function channelsFor(incident: Pick<Incident, 'shop' | 'kind' | 'severity' | 'reasons'>): Promise<ChannelRef[]> {
-    return (await deps.store.alerts.subscriptions(incident.shop))
-      .filter((subscription) => wants(subscription, incident))
-      .map(({ platform, channelId }) => ({ platform, channelId }));
-  }
-
-  async function save(incidents: readonly Incident[], outbox: readonly OutboxMessage[] = []): Promise<void> {
-    await deps.store.saveAlerts({ incidents, outbox });
-    if (outbox.length) void deps.outbox.wake();
-  }
-
-  async function openIncident(event: FailureEvent): Promise<'opened' | 'repeat' | 'held'> {
-    const subject = subjectOf(event);
-    const fingerprint = fingerprintOf(event);
-    const at = iso(now());
-    const same = (await deps.store.incidents.open(event.shop, subject)).find((incident) => incident.fingerprint === fingerprint);
-    if (same) {
-      await save([{ ...same, occurrences: same.occurrences + 1, lastSeenAt: at }]);
-      return 'repeat';
-    }
-    const mutedUntil = event.kind === 'migration_failed' ? null : await deps.store.alerts.mutedUntil(event.shop, subject, now());
-    const base = { shop: event.shop, kind: event.kind, severity: severityOf(event), reasons: reasonsOf(event) };
-    const incident: Incident = {
-      id: `i${randomBytes(6).toString('base64url')}`, ...base, subject, fingerprint, headline: headlineOf(event),
-      openedAt: at, lastSeenAt: at, occurrences: 1, resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null,
-      pending: mutedUntil ? [] : await channelsFor(base), posts: [], notifiedAt: null, heldUntil: mutedUntil, recoveryPending: false,
-    };
-    await save([incident]);
-    if (mutedUntil) deps.log.info({ kind: event.kind, subject, mutedUntil }, 'alert held back: the product is muted');
-    return mutedUntil ? 'held' : 'opened';
-  }
-
-  async function resolve(shop: string, subject: string, kinds?: readonly AlertKind[]): Promise<number> {
-    const open = (await deps.store.incidents.open(shop, subject)).filter((incident) => !kinds || kinds.includes(incident.kind));
-    const at = iso(now());
-    await save(open.map((incident) => ({ ...incident, resolvedAt: at, pending: [], recoveryPending: incident.posts.length > 0 })));
-    return open.length;
-  }
-
-  /** Mutes that ran out release the incidents they held; a new mute holds them longer. */
-  async function releaseHeld(shop: string): Promise<void> {
-    const held = (await deps.store.incidents.open(shop)).filter((incident) => incident.heldUntil !== null && Date.parse(incident.heldUntil) <= now());
-    const released: Incident[] = [];
-    for (const incident of held) {
-      const mutedUntil = await deps.store.alerts.mutedUntil(shop, incident.subject, now());
-      released.push(mutedUntil ? { ...incident, heldUntil: mutedUntil } : { ...incident, heldUntil: null, pending: await channelsFor(incident) });
-    }
-    if (released.length) await save(released);
-  }
-
-  /** One message per channel for the incidents waiting on it, once the channel's window has passed. */
-  async function announce(shop: string, subscriptions: readonly AlertSubscription[]): Promise<number> {
-    const waiting = (await deps.store.incidents.open(shop)).filter((incident) => incident.pending.length > 0);
-    const changed = new Map<string, Incident>();
-    const latest = (incident: Incident) => changed.get(incident.id) ?? incident;
-    const outbox: OutboxMessage[] = [];
-    const channels = groupBy(waiting.flatMap((incident) => incident.pending.map((ref) => ({ ref, incident }))), ({ ref }) => channelKey(ref));
-    for (const entries of channels.values()) {
-      const { ref } = entries[0]!;
-      const firstAt = Math.min(...entries.map(({ incident }) => Date.parse(incident.openedAt)));
-      if (firstAt + settings.groupWindowMs > now()) continue;
-      const subscription = subscriptions.find((candidate) => sameChannel(candidate, ref));
-      const id = newOutboxId();
-      const incidents = entries.map(({ incident }) => incident);
-      for (const incident of incidents) {
-        const current = latest(incident);
-        changed.set(incident.id, {
-          ...current,
-          pending: current.pending.filter((other) => !sameChannel(other, ref)),
-          ...(subscription ? { posts: [...current.posts, id], notifiedAt: iso(now()) } : {}),
-        });
-      }
-      // Unsubscribed since the failure: nothing to post there.
-      if (!subscription) continue;
-      const message = alertMessage(incidents.map(latest), id);
-      const page = subscription.mention && subscription.platform !== 'console' && incidents.some((incident) => incident.severity === 'high')
-        ? { mention: { platform: subscription.platform, id: subscription.mention } }
-        : {};
-      outbox.push(outboxMessage({ ...ref, id, reply: { ...message, ...page } }, now()));
-      if (incidents.length > 1) outbox.push(outboxMessage({ ...ref, mode: 'thread', target: id, reply: csvMessage(incidents, iso(firstAt)) }, now()));
-    }
-    await save([...changed.values()], outbox);
-    return outbox.filter((message) => message.mode === 'post').length;
-  }
-
-  /** The messages (not given up) that announced these incidents, each with the incidents among them it announced. */
-  async function byPost(incidents: readonly Incident[]): Promise<{ post: OutboxMessage; incidents: Incident[] }[]> {
-    const found: { post: OutboxMessage; incidents: Incident[] }[] = [];
-    for (const [postId, entries] of groupBy(incidents.flatMap((incident) => incident.posts.map((post) => ({ post, incident }))), ({ post }) => post)) {
-      const post = await deps.store.outbox.get(postId);
-      if (post && post.state !== 'failed') found.push({ post, incidents: entries.map(({ incident }) => incident) });
-    }
-    return found;
-  }
-
-  const about = (post: OutboxMessage, mode: 'thread' | 'update', reply: Reply) =>
-    outboxMessage({ platform: post.platform, channelId: post.channelId, mode, target: post.id, reply }, now());
-
-  /**
-   * A new version of each of these messages, with the changed incidents as they are about to be saved, so
-   * the incidents and the updates that show them are written together.
-   */
-  async function updatesOf(posts: readonly { post: OutboxMessage }[], changed: readonly Incident[]): Promise<OutboxMessage[]> {
-    const latest = new Map(changed.map((incident) => [incident.id, incident]));
-    const updates: OutboxMessage[] = [];
-    for (const { post } of posts) {
-      const incidents = (await deps.store.incidents.postedIn(post.id)).map((incident) => latest.get(incident.id) ?? incident);
-      updates.push(about(post, 'update', alertMessage(incidents, post.id)));
-    }
-    return updates;
-  }
-
-  /** Recoveries told in the threads of the messages that announced them, and those messages updated. */
-  async function tellRecoveries(shop: string, subscriptions: readonly AlertSubscription[]): Promise<void> {
-    const recovered = (await deps.store.incidents.openedSince(shop, 0)).filter((incident) => incident.recoveryPending);
-    if (recovered.length === 0) return;
-    const posts = await byPost(recovered);
-    const notes = posts
-      .filter(({ post }) => subscriptions.some((subscription) => sameChannel(subscription, post) && subscription.kinds.includes('recovered')))
-      .map(({ post, incidents }) => about(post, 'thread', recoveryMessage(incidents)));
-    const done = recovered.map((incident) => ({ ...incident, recoveryPending: false }));
-    await save(done, [...notes, ...(await updatesOf(posts, done))]);
-  }
-
-  async function remind(shop: string): Promise<void> {
-    if (settings.remindEveryMs <= 0) return;
-    const due: Incident[] = [];
-    for (const incident of await deps.store.incidents.open(shop)) {
-      if (incident.acknowledgedBy !== null || incident.posts.length === 0 || incident.notifiedAt === null) continue;
-      if (Date.parse(incident.notifiedAt) + settings.remindEveryMs > now()) continue;
-      if (await deps.store.alerts.mutedUntil(shop, incident.subject, now())) continue;
-      due.push(incident);
-    }
-    const reminders = (await byPost(due)).map(({ post, incidents }) =>
-      about(post, 'thread', reminderMessage(incidents, incidents.map((incident) => incident.openedAt).sort()[0]!, post.id)));
-    await save(due.map((incident) => ({ ...incident, notifiedAt: iso(now()) })), reminders);
-  }
-
   /** Everything that is due: held alerts released, groups announced, recoveries told, reminders sent. */
-  function flush(): Promise<number> {
-    return serial(async () => {
-      let posted = 0;
-      for (const shop of shops) {
-        const subscriptions = await deps.store.alerts.subscriptions(shop);
-        await releaseHeld(shop);
-        posted += await announce(shop, subscriptions);
-        await tellRecoveries(shop, subscriptions);
-        await remind(shop);
-      }
+  async function flush(): Promise<number> {
+    let posted = 0;
+    for (const shop of [...shops]) {
+      const waiting = await serial(shop, async (steps) => {
+        const subscriptions = await steps.subscriptions(shop);
+        await steps.releaseHeld(shop);
+        posted += await steps.announce(shop, subscriptions);
+        await steps.tellRecoveries(shop, subscriptions);
+        await steps.remind(shop);
+        return (await steps.open(shop)).some((incident) => incident.pending.length > 0);
+      });
       // A group whose window has not passed yet needs another look.
-      for (const shop of shops) {
-        if ((await deps.store.incidents.open(shop)).some((incident) => incident.pending.length > 0)) flushSoon();
-      }
-      return posted;
-    });
+      if (waiting) flushSoon();
+    }
+    return posted;
   }
 
   return {
     /** Records the event: opens, repeats or resolves incidents. Messages follow at the next flush. */
     raise(event: AlertEvent): Promise<'opened' | 'repeat' | 'held' | 'resolved' | 'nothing to resolve'> {
       shops.add(event.shop);
-      return serial(async () => {
-        if (event.kind === 'recovered') return (await resolve(event.shop, event.handle, event.of)) > 0 ? 'resolved' : 'nothing to resolve';
-        return openIncident(event);
+      return serial(event.shop, async (steps) => {
+        if (event.kind === 'recovered') return (await steps.resolve(event.shop, event.handle, event.of)) > 0 ? 'resolved' : 'nothing to resolve';
+        return steps.openIncident(event);
       }).finally(flushSoon);
     },
     flush,
     /** Stops the reminders of the incidents a message announced and updates it everywhere; the number acknowledged. */
-    acknowledge(postId: string, by: string): Promise<number> {
-      return serial(async () => {
-        const open = (await deps.store.incidents.postedIn(postId)).filter((incident) => incident.resolvedAt === null && incident.acknowledgedBy === null);
+    async acknowledge(postId: string, by: string): Promise<number> {
+      const shop = (await deps.store.incidents.postedIn(postId))[0]?.shop;
+      if (shop === undefined) return 0;
+      return serial(shop, async (steps) => {
+        const open = (await steps.postedIn(postId)).filter((incident) => incident.resolvedAt === null && incident.acknowledgedBy === null);
         if (open.length === 0) return 0;
         const at = iso(now());
         const acknowledged = open.map((incident) => ({ ...incident, acknowledgedBy: by, acknowledgedAt: at }));
-        await save(acknowledged, await updatesOf(await byPost(acknowledged), acknowledged));
+        await steps.save(acknowledged, await steps.updatesOf(await steps.byPost(acknowledged), acknowledged));
         return open.length;
       });
     },
@@ -258,7 +282,7 @@ export function createAlerts(deps: {
       if (maintenanceTimer) clearInterval(maintenanceTimer);
       if (flushTimer) clearTimeout(flushTimer);
       maintenanceTimer = flushTimer = null;
-      await queue;
+      await Promise.allSettled([...working]);
     },
   };
 }

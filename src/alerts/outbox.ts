@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Reply } from '../chat/message.js';
 import type { Logger } from '../log.js';
 import type { OutboxMessage, Store } from '../store/store.js';
@@ -36,9 +37,17 @@ export interface OutboxSettings {
   /** First retry delay; doubled on each attempt up to `maxRetryDelayMs`. */
   retryBaseMs: number;
   maxRetryDelayMs: number;
+  /** How long this process's claim on a message holds if it stops answering: longer than any delivery call. */
+  claimMs: number;
+  /** How often to look for messages other processes queued (this process's own wake it at once). */
+  pollMs: number;
+  /** Channels delivered to side by side. */
+  parallelChannels: number;
 }
 
-export const DEFAULT_OUTBOX_SETTINGS: OutboxSettings = { pacingMs: { slack: 1100 }, maxAttempts: 8, retryBaseMs: 2_000, maxRetryDelayMs: 5 * 60_000 };
+export const DEFAULT_OUTBOX_SETTINGS: OutboxSettings = {
+  pacingMs: { slack: 1100 }, maxAttempts: 8, retryBaseMs: 2_000, maxRetryDelayMs: 5 * 60_000, claimMs: 2 * 60_000, pollMs: 1_000, parallelChannels: 16,
+};
 
 export const newOutboxId = (): string => `o${randomBytes(6).toString('base64url')}`;
 
@@ -59,7 +68,8 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 /**
  * Delivers what the store's outbox holds, one channel at a time in the order it was queued, paced per
  * platform, retried with backoff, and resumed after a restart: a message that was being sent when the
- * process stopped is looked up on the platform before it is sent again.
+ * process stopped is looked up on the platform before it is sent again. Each message is claimed in the
+ * store first, so of several processes on one store only one sends it.
  */
 export function createOutbox(deps: {
   store: Store;
@@ -67,6 +77,8 @@ export function createOutbox(deps: {
   log: Logger;
   now?: () => number;
   settings?: Partial<OutboxSettings>;
+  /** Names this process in its claims; unique per outbox. */
+  owner?: string;
   /** Told when a message is delivered (metrics). */
   onDelivered?(message: OutboxMessage): void;
   /** Told after each failed attempt (metrics); `givenUp` when it will not be retried, `attempted` when the platform was called. */
@@ -74,22 +86,31 @@ export function createOutbox(deps: {
 }) {
   const now = deps.now ?? Date.now;
   const settings = { ...DEFAULT_OUTBOX_SETTINGS, ...deps.settings };
-  const draining = new Map<string, Promise<void>>();
-  const lastSentAt = new Map<string, number>();
-  const sleepers = new Set<() => void>();
-  let waking: Promise<void> = Promise.resolve();
+  const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const inFlight = new Map<string, Promise<void>>();
+  let pumping: Promise<void> | null = null;
+  let nudge: (() => void) | null = null;
+  let nudged = false;
   let stopped = false;
 
-  const channelOf = (message: OutboxMessage) => `${message.platform}:${message.channelId}`;
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    const wakeUp = () => {
+  const connected = () => (Object.keys(deps.deliveries) as Platform[]).filter((platform) => deps.deliveries[platform]);
+
+  /** Sleeps until `ms` have passed or something changed (a message queued here, a delivery finished, stop). */
+  const rest = (ms: number) => new Promise<void>((resolve) => {
+    if (nudged || stopped) return resolve();
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    function done() {
       clearTimeout(timer);
-      sleepers.delete(wakeUp);
+      nudge = null;
       resolve();
-    };
-    const timer = setTimeout(wakeUp, ms);
-    sleepers.add(wakeUp);
+    }
+    nudge = done;
   });
+  const poke = () => {
+    nudged = true;
+    nudge?.();
+  };
 
   // The hooks only count: one that throws must not change what happens to the message (a retry would post it twice).
   const tell = (hook: () => void) => {
@@ -99,7 +120,6 @@ export function createOutbox(deps: {
       deps.log.warn({ err: error }, 'outbox hook failed');
     }
   };
-
   async function save(message: OutboxMessage, change: Partial<OutboxMessage>): Promise<OutboxMessage> {
     const next = { ...message, ...change, updatedAt: new Date(now()).toISOString() };
     await deps.store.saveAlerts({ outbox: [next] });
@@ -155,71 +175,75 @@ export function createOutbox(deps: {
     }
   }
 
-  async function drain(channel: string): Promise<void> {
+  /** Delivers a claimed message, then lets go of it so a retry (here or elsewhere) can take it when due. */
+  async function settle(message: OutboxMessage): Promise<void> {
+    try {
+      await deliver(message, deps.deliveries[message.platform]!);
+    } catch (error) {
+      deps.log.error({ err: error, outboxId: message.id }, 'outbox delivery failed');
+    } finally {
+      await deps.store.outbox.release([message.id], owner).catch((error: unknown) => deps.log.warn({ err: error, outboxId: message.id }, 'outbox claim not released'));
+      inFlight.delete(message.id);
+      poke();
+    }
+  }
+
+  async function pump(): Promise<void> {
     while (!stopped) {
-      const queued = (await deps.store.outbox.unfinished()).filter((message) => channelOf(message) === channel);
-      const next = queued[0];
-      if (!next) return;
-      const delivery = deps.deliveries[next.platform]!;
-      // An update waits for the message it replaces; a thread reply for its parent (queued before it).
-      const wait = Math.max(
-        Date.parse(next.nextAttemptAt) - now(),
-        (lastSentAt.get(channel) ?? -Infinity) + (settings.pacingMs[next.platform] ?? 0) - now(),
-      );
-      if (wait > 0) {
-        await sleep(wait);
-        continue;
+      nudged = false;
+      let nextDueAt: number | null = null;
+      const platforms = connected();
+      const room = settings.parallelChannels - inFlight.size;
+      if (platforms.length > 0 && room > 0) {
+        try {
+          const claim = await deps.store.outbox.claim({ owner, platforms, now: now(), claimMs: settings.claimMs, pacingMs: settings.pacingMs, limit: room });
+          for (const message of claim.messages) inFlight.set(message.id, settle(message));
+          if (claim.messages.length > 0) continue;
+          nextDueAt = claim.nextDueAt;
+        } catch (error) {
+          deps.log.error({ err: error }, 'outbox claim failed; trying again');
+        }
       }
-      lastSentAt.set(channel, now());
-      await deliver(next, delivery);
+      await rest(Math.max(0, Math.min(settings.pollMs, nextDueAt === null ? Infinity : nextDueAt - now())));
     }
   }
 
   function wake(): Promise<void> {
-    if (stopped) return waking;
-    waking = waking.then(() => deps.store.outbox.unfinished()).then((messages) => {
-      // A platform not connected in this process keeps its messages queued for one that is.
-      for (const channel of new Set(messages.filter((message) => deps.deliveries[message.platform]).map(channelOf))) {
-        if (draining.has(channel)) continue;
-        const run = drain(channel)
-          .catch((error: unknown) => deps.log.error({ err: error, channel }, 'outbox drain failed'))
-          .finally(() => {
-            draining.delete(channel);
-            // Something may have been queued for this channel after the drain last looked.
-            void deps.store.outbox.unfinished().then((left) => {
-              if (left.some((message) => channelOf(message) === channel)) void wake();
-            });
-          });
-        draining.set(channel, run);
-      }
+    if (stopped) return Promise.resolve();
+    poke();
+    pumping ??= pump().finally(() => {
+      pumping = null;
     });
-    return waking;
+    return Promise.resolve();
   }
 
   return {
-    /** Starts delivering what is queued (after saving new messages, and once at start-up for what a restart left). */
+    /** Starts delivering what is queued (after saving new messages, and once at start-up for what a restart left); after that it also looks every `pollMs`. */
     wake,
     /** Queues one message and starts its delivery. */
     async send(input: Parameters<typeof outboxMessage>[0]): Promise<string> {
       const message = outboxMessage(input, now());
       await deps.store.saveAlerts({ outbox: [message] });
-      wake();
+      void wake();
       return message.id;
     },
-    /** Resolves when everything queued is delivered or given up (waiting out retries and pacing). */
+    /** Resolves when every message this process can deliver is delivered or given up (waiting out retries and pacing). */
     async idle(): Promise<void> {
       for (;;) {
-        await waking;
-        await new Promise((resolve) => setImmediate(resolve));
-        if (draining.size === 0) return;
-        await Promise.all(draining.values());
+        if (stopped) return;
+        const platforms = connected();
+        const left = (await deps.store.outbox.unfinished()).some((message) => platforms.includes(message.platform));
+        if (!left && inFlight.size === 0) return;
+        // Waits on a timer even when nothing is in flight: the next message may be waiting out its pacing.
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    /** Stops after the call in flight; what is left stays queued for the next start. */
+    /** Stops after the calls in flight; what is left stays queued for the next start. */
     async stop(): Promise<void> {
       stopped = true;
-      for (const wakeUp of [...sleepers]) wakeUp();
-      await Promise.allSettled(draining.values());
+      nudge?.();
+      await pumping;
+      await Promise.allSettled(inFlight.values());
     },
   };
 }

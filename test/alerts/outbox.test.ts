@@ -137,4 +137,21 @@ describe('the outbox', () => {
     await outbox.idle();
     expect(await store.outbox.get(id)).toMatchObject({ state: 'pending' });
   });
+
+  it('of two processes on one store, sends each message once, each channel’s in the order queued', async () => {
+    const { store } = await openStore();
+    const { delivery, calls } = recordingDelivery();
+    const settings = { pacingMs: { slack: 5 }, pollMs: 20 };
+    const first = createOutbox({ store, deliveries: { slack: delivery }, log: captureLogs().log, settings, owner: 'host:1' });
+    const second = createOutbox({ store, deliveries: { slack: delivery }, log: captureLogs().log, settings, owner: 'host:2' });
+    const texts = Array.from({ length: 30 }, (_, i) => ({ channelId: `C${i % 3}`, text: `message ${i}` }));
+    await store.saveAlerts({ outbox: texts.map(({ channelId, text }) => outboxMessage({ platform: 'slack', channelId, reply: say(text) }, Date.now())) });
+    await Promise.all([first.wake(), second.wake()]);
+    await Promise.all([first.idle(), second.idle()]);
+    expect(calls.map((call) => call.text).sort()).toEqual(texts.map(({ text }) => text).sort());
+    for (const channelId of ['C0', 'C1', 'C2']) {
+      expect(calls.filter((call) => call.channelId === channelId).map((call) => call.text)).toEqual(texts.filter((entry) => entry.channelId === channelId).map(({ text }) => text));
+    }
+    await Promise.all([first.stop(), second.stop()]);
+  });
 });
