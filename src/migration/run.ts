@@ -70,6 +70,8 @@ function isAlive(job: MigrationJob, now: number): boolean {
   }
 }
 
+const migrationLock = (shop: string) => `migration:${shop}`;
+
 /** Starts a migration of the latest audit's ready products; one job per shop at a time. */
 export async function startMigration(
   deps: MigrationDeps,
@@ -79,31 +81,40 @@ export async function startMigration(
   const { store, clock } = deps;
   const audit = await store.audits.latest(options.shop);
   if (!audit) throw new UserInputError('Run an audit first: the migration pushes the products the latest audit found ready.');
-  const current = await store.jobs.current(options.shop);
-  if (current && !options.dryRun) {
-    throw new UserInputError(
-      isAlive(current, clock.now())
-        ? `A migration is already running for this shop (started ${current.startedAt}); pause it or wait for it to finish.`
-        : `A migration for this shop is ${current.status === 'paused' ? 'paused' : 'unfinished'}; resume it instead of starting another.`,
-    );
-  }
   const now = iso(clock.now());
   const job: MigrationJob = {
     id: randomUUID(), shop: options.shop, status: 'running', location: audit.location, auditRunId: audit.id, dryRun: options.dryRun,
     limit: options.limit, note: null, startedAt: now, updatedAt: now, heartbeatAt: now, owner: thisProcess, only: options.only ? [...options.only] : null,
   };
-  if (!options.dryRun) await store.jobs.put(job);
+  if (!options.dryRun) {
+    // Checked and recorded under the shop's lock: two processes asked at once start one job.
+    await store.exclusive(migrationLock(options.shop), async (locked) => {
+      const current = await locked.jobs.current(options.shop);
+      if (current) {
+        throw new UserInputError(
+          isAlive(current, clock.now())
+            ? `A migration is already running for this shop (started ${current.startedAt}); pause it or wait for it to finish.`
+            : `A migration for this shop is ${current.status === 'paused' ? 'paused' : 'unfinished'}; resume it instead of starting another.`,
+        );
+      }
+      await locked.jobs.put(job);
+    });
+  }
   return runJob(deps, job, events);
 }
 
+
 /** Resumes a paused job, or one left running by a process that died; a --limit applied to the first run only. */
 export async function resumeMigration(deps: MigrationDeps, shop: string, events: MigrationEvents = {}): Promise<MigrationJob> {
-  const job = await deps.store.jobs.current(shop);
-  if (!job) throw new UserInputError('There is no paused or unfinished migration for this shop; start one.');
-  if (isAlive(job, deps.clock.now())) throw new UserInputError('The migration is running already.');
-  const now = iso(deps.clock.now());
-  const resumed: MigrationJob = { ...job, status: 'running', limit: null, note: null, updatedAt: now, heartbeatAt: now, owner: thisProcess };
-  await deps.store.jobs.put(resumed);
+  const resumed = await deps.store.exclusive(migrationLock(shop), async (locked) => {
+    const job = await locked.jobs.current(shop);
+    if (!job) throw new UserInputError('There is no paused or unfinished migration for this shop; start one.');
+    if (isAlive(job, deps.clock.now())) throw new UserInputError('The migration is running already.');
+    const now = iso(deps.clock.now());
+    const next: MigrationJob = { ...job, status: 'running', limit: null, note: null, updatedAt: now, heartbeatAt: now, owner: thisProcess };
+    await locked.jobs.put(next);
+    return next;
+  });
   return runJob(deps, resumed, events);
 }
 
