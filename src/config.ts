@@ -55,6 +55,10 @@ export const configSchema = z.object({
     .pipe(z.array(z.string().refine(isAllowListEntry, 'expected CIDRs such as 10.0.0.0/8 or host names, comma-separated'))),
 
   DATA_DIR: z.string().trim().min(1).default('./data'),
+  /** A PostgreSQL database for the store instead of lowdb in DATA_DIR: for many shops or several bot processes. */
+  DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL').optional()),
+  /** Connections each process keeps to DATABASE_URL. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
   /** Days the activity log (who changed what from chat) is kept. */
   ACTIVITY_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** What "/shop audit" reads when no source is named: a file, a URL, or "shopify". */
@@ -78,6 +82,11 @@ export const configSchema = z.object({
   /** Register the commands in this guild only (instant, for development); empty registers them globally. */
   DISCORD_GUILD_ID: optionalText,
   DISCORD_API_URL: z.url().default('https://discord.com/api'),
+  /** The gateway shards this process connects, comma-separated ("0,1"); empty: all of them. One connection per shard across processes. */
+  DISCORD_SHARDS: optionalText.transform((value) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean).map(Number))
+    .pipe(z.array(z.number().int('expected shard ids such as 0,1').min(0))),
+  /** How many shards the bot runs in all; needed with DISCORD_SHARDS. Empty: one, or Discord's recommendation. */
+  DISCORD_SHARD_COUNT: optionalText.transform((value) => (value === undefined ? undefined : Number(value))).pipe(z.number().int().min(1).optional()),
   /** Discord role ids allowed to run state-changing commands, comma-separated. */
   DISCORD_MANAGER_ROLES: optionalText.transform((value) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean)),
 
@@ -140,13 +149,25 @@ export type Config = z.infer<typeof configSchema>;
 export type AuditStatus = ProductStatus;
 
 /** Parses the environment once; a bad value stops start-up with one line that names the variable. */
+/** Shard ids only mean something against a count, and each must be below it. */
+function checkShards({ DISCORD_SHARDS: shards, DISCORD_SHARD_COUNT: count }: Config): void {
+  if (shards.length === 0) return;
+  if (count === undefined) throw new ConfigError('Invalid setting DISCORD_SHARDS: set DISCORD_SHARD_COUNT too, the number of shards across all processes. See .env.example.');
+  const outside = shards.find((id) => id >= count);
+  if (outside !== undefined) throw new ConfigError(`Invalid setting DISCORD_SHARDS: shard ${outside} is not below DISCORD_SHARD_COUNT (${count}). See .env.example.`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    checkShards(result.data);
+    return result.data;
+  }
   const issue = result.error.issues[0]!;
   const name = String(issue.path[0] ?? 'configuration');
   const raw = env[name];
-  const secret = /SECRET|TOKEN|KEY|PASSWORD/.test(name);
+  // A database URL may carry its password.
+  const secret = /SECRET|TOKEN|KEY|PASSWORD|DATABASE_URL/.test(name);
   const shown = raw === undefined ? 'it is not set' : secret ? 'value hidden' : `got "${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}"`;
   throw new ConfigError(`Invalid setting ${name}: ${issue.message} (${shown}). See .env.example.`);
 }

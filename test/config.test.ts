@@ -32,6 +32,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SELLER_SKU_PATTERN: '([' })).toThrow(/SELLER_SKU_PATTERN: not a valid regular expression/);
     expect(() => loadConfig({ AUDIT_STATUSES: 'live' })).toThrow(/Invalid setting AUDIT_STATUSES/);
   });
+
+  it('takes a PostgreSQL URL for the store, and never shows a bad one (it may hold a password)', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://bot:pw@db:5432/shopshift' }).DATABASE_URL).toBe('postgres://bot:pw@db:5432/shopshift');
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://bot:hunter2@db/shop' })).toThrow(/^Invalid setting DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL \(value hidden\)/);
+  });
+
+  it('takes Discord shard ids only with a shard count they are below', () => {
+    expect(loadConfig({ DISCORD_SHARDS: '0, 2', DISCORD_SHARD_COUNT: '3' })).toMatchObject({ DISCORD_SHARDS: [0, 2], DISCORD_SHARD_COUNT: 3 });
+    expect(() => loadConfig({ DISCORD_SHARDS: '1' })).toThrow(/DISCORD_SHARDS: set DISCORD_SHARD_COUNT too/);
+    expect(() => loadConfig({ DISCORD_SHARDS: '3', DISCORD_SHARD_COUNT: '3' })).toThrow(/shard 3 is not below DISCORD_SHARD_COUNT \(3\)/);
+    expect(() => loadConfig({ DISCORD_SHARDS: 'one' })).toThrow(/Invalid setting DISCORD_SHARDS/);
+  });
 });
 
 describe('.env.example', () => {

@@ -14,7 +14,7 @@ import type { ShopshiftServices } from '../services.js';
 import { discordDelivery } from './delivery.js';
 import { DISCORD_LIMITS, NO_MENTIONS, payload, renderDiscord } from './render.js';
 
-export type DiscordSettings = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DISCORD_MANAGER_ROLES'>;
+export type DiscordSettings = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DISCORD_MANAGER_ROLES'> & Partial<Pick<Config, 'DISCORD_SHARDS' | 'DISCORD_SHARD_COUNT'>>;
 
 export interface DiscordBotOptions {
   settings: DiscordSettings;
@@ -112,6 +112,9 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     allowedMentions: NO_MENTIONS,
+    // Several processes share the gateway by shards: each connects its own, and Discord sends a guild's interactions to one.
+    ...(settings.DISCORD_SHARDS?.length ? { shards: settings.DISCORD_SHARDS } : {}),
+    ...(settings.DISCORD_SHARD_COUNT !== undefined ? { shardCount: settings.DISCORD_SHARD_COUNT } : {}),
     ...clientOptions,
     // Node's fetch, not @discordjs/rest's bundled undici: that undici hands multipart bodies (attachments) to
     // whatever undici dispatcher was installed globally first, and another undici version there cannot read them.
