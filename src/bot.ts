@@ -13,7 +13,8 @@ import { reconcileJob, reconcileJobName } from './schedule/reconcile-job.js';
 import { QUOTA_RESUME_CRON, quotaResumeJob, quotaResumeJobName } from './schedule/resume-job.js';
 import { STUCK_REVIEW_CRON, stuckReviewJob, stuckReviewJobName } from './schedule/stuck-review-job.js';
 import { listingQuotaFrom } from './migration/quota.js';
-import { openFileRunLedger } from './schedule/run-ledger.js';
+import type { RunLedger } from './schedule/run-ledger.js';
+import { openRunLedgerFor } from './store/open.js';
 import { createSummaryScheduler } from './schedule/summary-scheduler.js';
 import { createMigrationDeps, createTikTokFromConfig, shopifyAccessFrom, sourceLimitsFrom, vaultFrom, type UpstreamObserver } from './app.js';
 import { resealSecrets } from './secrets/token-store.js';
@@ -28,7 +29,7 @@ import { handleShopifyWebhook } from './shopify/webhooks.js';
 import { auditSettingsFrom, createAuditContext } from './audit/context.js';
 import { createBotMetrics, type BotMetrics } from './observability/bot-metrics.js';
 import { countCommands } from './observability/count-commands.js';
-import { checkHealth } from './observability/health.js';
+import { checkHealth, isWritableDir } from './observability/health.js';
 import { PROMETHEUS_CONTENT_TYPE } from './observability/metrics.js';
 import { stopInOrder, type StopOutcome, type StopStep } from './stop-in-order.js';
 import type { Store } from './store/store.js';
@@ -42,7 +43,8 @@ async function botRoutes(
   const queued = async () => (await store.outbox.unfinished()).length;
   const routes: Record<string, RawRoute> = {
     'GET /healthz': async () => {
-      const { httpStatus, report } = await checkHealth({ dataDir: config.DATA_DIR, queued, upstream: () => metrics.upstreamStatus() });
+      const storeWritable = config.DATABASE_URL ? async () => (await queued(), true) : () => isWritableDir(config.DATA_DIR);
+      const { httpStatus, report } = await checkHealth({ storeWritable, queued, upstream: () => metrics.upstreamStatus() });
       return { status: httpStatus, body: JSON.stringify(report), contentType: 'application/json; charset=utf-8' };
     },
     'GET /metrics': async () => ({
@@ -129,7 +131,7 @@ function tiktokOrNull(config: Config, log: Logger, observe: UpstreamObserver, st
 
 /** The reconcile job on its cron: listings polled when TikTok sends no webhooks, changed products re-audited; changes raise alerts. */
 async function createReconcileRunner(
-  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, run: { ledger: Awaited<ReturnType<typeof openFileRunLedger>>; owner: string },
+  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, run: { ledger: RunLedger; owner: string },
   observe: UpstreamObserver,
 ) {
   const shop = shopKeyOf(config);
@@ -163,7 +165,7 @@ async function createReconcileRunner(
  * without a person; listings in review too long raise a "stuck in review" alert.
  */
 async function createMigrationJobsRunner(
-  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, run: { ledger: Awaited<ReturnType<typeof openFileRunLedger>>; owner: string },
+  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, run: { ledger: RunLedger; owner: string },
   services: ShopshiftServices,
 ) {
   const shop = shopKeyOf(config);
@@ -245,7 +247,7 @@ export async function startBot(config: Config, store: Store, log: Logger, option
   const posterFor = (platform: Platform): ChannelPoster => async (channelId, reply) => void (await outbox.send({ platform, channelId, reply }));
   const posters = { slack: posterFor('slack'), discord: posterFor('discord'), ...(deliveries.console ? { console: posterFor('console') } : {}) };
   // The ledger of scheduled runs: a missed run is caught up once, and of two processes only one runs each occurrence.
-  const ledger = await openFileRunLedger(config.DATA_DIR);
+  const { ledger, close: closeLedger } = await openRunLedgerFor(config, log);
   const owner = processOwner();
   const summaries = createSummaryScheduler({ store, shop, posters, log, now: () => Date.now(), ledger, owner });
   const reconcile = await createReconcileRunner(config, store, log, raise, { ledger, owner }, observe);
@@ -298,6 +300,7 @@ export async function startBot(config: Config, store: Store, log: Logger, option
     { name: 'alerts', run: () => alerts.stop() },
     { name: 'outbox', run: () => outbox.stop() },
     { name: 'adapters', run: () => Promise.all(disconnect.map((stop) => stop())) },
+    { name: 'ledger', run: () => closeLedger() },
   ];
   let stopping: Promise<StopOutcome> | null = null;
   return {

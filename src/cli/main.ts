@@ -2,7 +2,7 @@ import { ShopshiftError, newRef, toUserText } from '../errors.js';
 import { loadConfig, loadDotEnv } from '../config.js';
 import { createLogger } from '../log.js';
 import { hasChatCredentials } from '../bot.js';
-import { openLowdbStore } from '../store/lowdb.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { MAP_USAGE, mapCommand } from './map-command.js';
@@ -10,6 +10,7 @@ import { MIGRATE_USAGE, migrateCommand } from './migrate-command.js';
 import { registerDiscordCommand } from './register-discord.js';
 import { rulesCommand } from './rules-command.js';
 import { startCommand } from './start-command.js';
+import { STORE_USAGE, storeCommand } from './store-command.js';
 
 const USAGE = `shopshift: move a Shopify catalog to TikTok Shop, safely.
 
@@ -19,13 +20,16 @@ Commands:
   shopshift migrate <action>      push the audit's ready products to TikTok Shop and track them
   shopshift map <action>          the Shopify type/category → TikTok category mapping
   shopshift rules [--region CODE] list every rule the audit checks, with its source
+  shopshift store copy --to URL   move the lowdb store into an empty PostgreSQL database
   shopshift help                  this text
 
 ${AUDIT_USAGE}
 
 ${MIGRATE_USAGE}
 
-${MAP_USAGE}`;
+${MAP_USAGE}
+
+${STORE_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
   loadDotEnv();
@@ -39,7 +43,7 @@ async function run(argv: string[]): Promise<number> {
   const runsBot = command === 'start' && hasChatCredentials(config);
   const log = createLogger({ level: process.env.LOG_LEVEL || runsBot ? config.LOG_LEVEL : 'warn' });
   let opened = null as Promise<Store> | null;
-  const store = () => (opened ??= openLowdbStore({ dir: config.DATA_DIR, activityKeptMs: config.ACTIVITY_KEEP_DAYS * 86_400_000 }));
+  const store = () => (opened ??= openStore(config, log));
   const io = { stdout: process.stdout, stderr: process.stderr, config, log, store };
   try {
     switch (command) {
@@ -55,6 +59,8 @@ async function run(argv: string[]): Promise<number> {
         return await registerDiscordCommand(io);
       case 'start':
         return await startCommand(io);
+      case 'store':
+        return await storeCommand(args, io);
       default:
         process.stderr.write(`shopshift: unknown command "${command}".\n\n${USAGE}\n`);
         return 2;

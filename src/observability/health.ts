@@ -25,7 +25,8 @@ export async function isWritableDir(dir: string): Promise<boolean> {
 }
 
 export interface HealthDeps {
-  dataDir: string;
+  /** lowdb: its folder can be written (isWritableDir); PostgreSQL: the database answers. */
+  storeWritable(): Promise<boolean>;
   queued(): Promise<number>;
   upstream(): Record<UpstreamService, UpstreamStatus>;
 }
@@ -37,7 +38,7 @@ const failing = (status: UpstreamStatus) => status.lastErrorAt !== null && (stat
  * without it). A failing TikTok or Slack shows as "degraded" with 200: restarting would not mend it.
  */
 export async function checkHealth(deps: HealthDeps): Promise<{ httpStatus: 200 | 503; report: HealthReport }> {
-  const [writable, queued] = await Promise.all([isWritableDir(deps.dataDir), deps.queued().catch(() => null)]);
+  const [writable, queued] = await Promise.all([deps.storeWritable().catch(() => false), deps.queued().catch(() => null)]);
   const upstream = deps.upstream();
   const degraded = !writable || queued === null || Object.values(upstream).some(failing);
   return {

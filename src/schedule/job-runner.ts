@@ -21,6 +21,12 @@ export interface JobRunnerDeps {
   owner: string;
   log: Logger;
   now(): number;
+  /**
+   * The jobs as they stand now, read before each tick: how a process learns of jobs another process
+   * added or changed. Jobs learnt this way follow the ledger's last run rather than starting from now,
+   * since the process that changed them already recorded that.
+   */
+  refresh?(): Promise<readonly Job[]>;
 }
 
 export interface JobRunner {
@@ -83,7 +89,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
 
   const fields = (job: Job, occurrence?: Date) => ({ job: job.name, ...(occurrence ? { occurrence: occurrence.toISOString() } : {}) });
 
-  async function replaceJobs(list: readonly Job[]): Promise<number> {
+  async function replaceJobs(list: readonly Job[], { adopt = false } = {}): Promise<number> {
     const now = deps.now();
     const next = new Map<string, Job>();
     for (const job of list) {
@@ -101,7 +107,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       const changed = !known || known.pattern !== job.pattern || known.timezone !== job.timezone;
       // At start-up a job goes on from its last run (catching up once); one added or changed later
       // starts from now, so a summary set at 10:00 for 08:00 does not post straight away.
-      const fresh = loaded ? changed : (await ledger.lastRun(job.name)) === null;
+      const fresh = loaded && !adopt ? changed : (await ledger.lastRun(job.name)) === null;
       if (fresh) await ledger.claim(job.name, new Date(now), owner);
       next.set(job.name, job);
     }
@@ -171,8 +177,20 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     return runs;
   }
 
+  async function refreshJobs(): Promise<void> {
+    if (!deps.refresh) return;
+    try {
+      await replaceJobs(await deps.refresh(), { adopt: true });
+    } catch (error) {
+      log.warn({ err: error }, 'jobs not refreshed; the ones known go on');
+    }
+  }
+
   async function tick(now = deps.now()): Promise<void> {
-    const runs = await enqueue(() => startDue(now));
+    const runs = await enqueue(async () => {
+      await refreshJobs();
+      return startDue(now);
+    });
     await Promise.all(runs);
   }
 

@@ -30,7 +30,11 @@ export const dailyPattern = (time: string): string => {
  */
 export function createSummaryScheduler(deps: SummarySchedulerDeps) {
   if (!deps.ledger) deps.log.warn({ job: 'daily-summary' }, 'no run ledger: summaries missed while down are not caught up, and two processes would both post');
-  const runner = createJobRunner({ ledger: deps.ledger ?? createMemoryRunLedger(), owner: deps.owner ?? processOwner(), log: deps.log, now: deps.now });
+  // Each tick reads the schedules again, so one set through another process runs here too.
+  const runner = createJobRunner({
+    ledger: deps.ledger ?? createMemoryRunLedger(), owner: deps.owner ?? processOwner(), log: deps.log, now: deps.now,
+    refresh: async () => (await deps.store.summaries.list(deps.shop)).map(jobFor),
+  });
 
   async function post(schedule: SummarySchedule): Promise<void> {
     const fields = { job: 'daily-summary', platform: schedule.platform, channelId: schedule.channelId };

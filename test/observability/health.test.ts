@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBotMetrics } from '../../src/observability/bot-metrics.js';
-import { checkHealth } from '../../src/observability/health.js';
+import { checkHealth, isWritableDir } from '../../src/observability/health.js';
 
 const runsAsRoot = process.getuid?.() === 0;
 
 async function healthOf(dataDir: string, options: { queued?: () => Promise<number> } = {}) {
   const metrics = createBotMetrics({ queued: async () => 0 });
-  return { metrics, check: () => checkHealth({ dataDir, queued: options.queued ?? (async () => 3), upstream: () => metrics.upstreamStatus() }) };
+  return { metrics, check: () => checkHealth({ storeWritable: () => isWritableDir(dataDir), queued: options.queued ?? (async () => 3), upstream: () => metrics.upstreamStatus() }) };
 }
 
 describe('checkHealth', () => {

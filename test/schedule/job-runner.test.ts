@@ -143,4 +143,29 @@ describe('the job runner', () => {
     await runner.tick(at('2026-03-28T09:01:00Z'));
     expect(runs).toEqual([]);
   });
+
+  it('learns at each tick a job another process set, and runs its next occurrence once, even when it learns it just as it is due', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shopshift-runner-'));
+    const clock = { now: at('2026-03-28T08:58:30Z') };
+    const runs: string[] = [];
+    const summary: Job = { name: 'summary:C1', pattern: '0 9 * * *', timezone: 'UTC', run: async (occurrence) => void runs.push(occurrence.toISOString()) };
+    let shared: Job[] = [];
+    const processOf = async (owner: string) => createJobRunner({
+      ledger: await openFileRunLedger(dir, { now: () => clock.now }), owner, log: captureLogs().log, now: () => clock.now, refresh: async () => shared,
+    });
+    const [changer, other] = [await processOf('host:1'), await processOf('host:2')];
+    await changer.setJobs([]);
+    await other.setJobs([]);
+    // host:1 handles "/shop summary set 09:00": the schedule is stored and host:1 loads it (from now on).
+    shared = [summary];
+    await changer.setJobs(shared);
+    // host:2 first reads it on the 09:00 tick, before host:1 ticks.
+    clock.now = at('2026-03-28T09:00:00.200Z');
+    await other.tick(clock.now);
+    await changer.tick(clock.now);
+    expect(runs).toEqual(['2026-03-28T09:00:00.000Z']);
+    clock.now = at('2026-03-29T09:00:00Z');
+    await Promise.all([changer.tick(clock.now), other.tick(clock.now)]);
+    expect(runs).toEqual(['2026-03-28T09:00:00.000Z', '2026-03-29T09:00:00.000Z']);
+  });
 });
