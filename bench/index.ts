@@ -6,7 +6,9 @@ import { benchAlertStorm } from './alert-storm.js';
 import { benchMigration } from './migration.js';
 import { benchShopify } from './shopify.js';
 import { benchSlackAck } from './slack-ack.js';
+import { benchProcesses } from './processes.js';
 import { benchStore } from './store.js';
+import { benchPostgresStore } from './store-postgres.js';
 import { writeSyntheticCatalog } from './synthetic-catalog.js';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
@@ -75,6 +77,32 @@ rows.push([
   `${store.msPer1000Updates.toFixed(1)} ms per 1,000 updates (journal); one full rewrite ${store.snapshotMs.toFixed(0)} ms (${store.snapshotMb.toFixed(0)} MB)`,
   '<< 1,000 rewrites', store.msPer1000Updates < store.snapshotMs * 1000,
 ]);
+
+// PostgreSQL figures need its server programs (or TEST_DATABASE_URL); without them the rows say so.
+const postgresMissing = (error: unknown) => (error instanceof Error && /no PostgreSQL server binaries/.test(error.message) ? error.message : null);
+try {
+  const pgStore = await benchPostgresStore(100_000, 2_000);
+  rows.push([
+    `store (PostgreSQL): status updates, ${pgStore.listings.toLocaleString('en-US')} listings`,
+    `${pgStore.msPer1000Updates.toFixed(0)} ms per 1,000 updates (one statement each, one process); ${pgStore.listings.toLocaleString('en-US')} listings written by store copy in ${pgStore.copySeconds.toFixed(1)} s`,
+    'informational', true,
+  ]);
+} catch (error) {
+  if (!postgresMissing(error)) throw error;
+  rows.push(['store (PostgreSQL)', postgresMissing(error)!, 'informational', false]);
+}
+try {
+  const several = await benchProcesses({ processes: 3, failures: 10_000, groupWindowMs: 30_000 });
+  rows.push([
+    `${several.processes} processes, ${several.failures.toLocaleString('en-US')} failures (PostgreSQL)`,
+    `webhooks answered in ${several.acceptSeconds.toFixed(1)} s; ${several.posted} alert + ${several.threadMessages} in thread, ${several.rateLimited} × 429, ` +
+      `last delivered after ${several.deliveredSeconds.toFixed(1)} s (${(several.groupWindowMs / 1000).toFixed(0)} s window); ${several.duplicates} duplicates, ${several.lost} lost`,
+    '0 duplicates, 0 lost', several.duplicates === 0 && several.lost === 0,
+  ]);
+} catch (error) {
+  if (!postgresMissing(error)) throw error;
+  rows.push(['several processes (PostgreSQL)', postgresMissing(error)!, '0 duplicates, 0 lost', false]);
+}
 
 const slackAck = await benchSlackAck();
 rows.push([

@@ -19,7 +19,7 @@ const listing = (i: number): Listing => ({
   runId: 'run', idempotencyKey: `shop:product-${i}`, createdAt: '2026-11-25T10:00:00.000Z', updatedAt: '2026-11-25T10:00:00.000Z',
 });
 
-async function benchDatabase(): Promise<{ url: string; dispose(): Promise<void> }> {
+export async function benchDatabase(): Promise<{ url: string; dispose(): Promise<void> }> {
   let adminUrl = process.env.TEST_DATABASE_URL;
   let stopServer: () => Promise<void> = async () => undefined;
   if (!adminUrl) {

@@ -14,7 +14,8 @@ export interface BotProcess {
 
 /**
  * `shopshift start` as its own process (the Procfile's command), with only the given settings; resolves
- * once its HTTP port is known. The bot logs JSON lines to stderr: the port is read from "slack connected".
+ * once its HTTP port is known. The bot logs JSON lines to stderr: the port is read from "slack connected", so LOG_LEVEL must
+ * be info or finer.
  */
 export async function startBotProcess(env: NodeJS.ProcessEnv, { timeoutMs = 30_000 } = {}): Promise<BotProcess> {
   const child: ChildProcess = spawn(process.execPath, ['bin/shopshift.js', 'start'], {
