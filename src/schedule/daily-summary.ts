@@ -59,7 +59,8 @@ export async function buildDailySummary(store: Store, shop: string, now: number,
   const png = options.chart === false ? null : await renderSummaryChart(chartData(history, reasons));
   return reply([
     m.heading(`Daily summary, ${date}`),
-    m.progress('Migration', progress.submitted, progress.total),
+    // Listings made before the latest audit (or with none) still count as submitted: never past 100%.
+    m.progress('Migration', progress.submitted, Math.max(progress.total, progress.submitted)),
     m.fields({
       Live: change(progress.byState.live, yesterday, 'live'),
       'In review': change(progress.byState.in_review, yesterday, 'in_review'),
