@@ -46,6 +46,8 @@ export function sealedTokenStore(deps: { store: Store; vault: Vault | null; shop
       }
       await deps.store.secrets.put(deps.vault.seal(name, JSON.stringify({ ...tokens, seededFrom }), deps.now()));
     },
+    // Under the store's lock for the shop's tokens: of several processes one refreshes, the others read its pair.
+    exclusive: (work) => deps.store.exclusive(name, () => work()),
   };
 }
 

@@ -41,6 +41,8 @@ export interface TikTokTokens {
 export interface TokenStore {
   load(): Promise<TikTokTokens | null>;
   save(tokens: TikTokTokens): Promise<void>;
+  /** Runs a refresh while no other process sharing the tokens refreshes (a refresh token may be good for one use). */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface TikTokClientOptions {
@@ -402,12 +404,13 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   function refreshTokens(staleAccessToken: string): Promise<TikTokTokens> {
     if (refreshing) return refreshing;
     if (tokens !== null && tokens.accessToken !== staleAccessToken) return Promise.resolve(tokens);
-    refreshing = (async () => {
+    const alone = tokenStore.exclusive?.bind(tokenStore) ?? (<T>(work: () => Promise<T>) => work());
+    refreshing = alone(async () => {
       // Another process sharing the store may have refreshed already.
       const stored = await tokenStore.load();
       if (stored !== null && stored.accessToken !== staleAccessToken && stored.accessTokenExpiresAt * 1000 - clock.now() > REFRESH_MARGIN_MS) return stored;
       return fetchNewTokens(stored ?? (await loadTokens()));
-    })()
+    })
       .then((fresh) => {
         tokens = fresh;
         return fresh;

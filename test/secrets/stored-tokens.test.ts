@@ -7,8 +7,12 @@ import { createTikTokFromConfig, vaultFrom } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { resealSecrets, sealedTokenStore, tiktokTokensName } from '../../src/secrets/token-store.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
+import { openPostgresStore } from '../../src/store/postgres/store.js';
 import { startTikTokShopSim, type TikTokShopSim } from '../sim/tiktok-shop.js';
 import { captureLogs } from '../support/log-capture.js';
+import { withTestDatabase } from '../support/postgres.js';
+
+const database = withTestDatabase();
 
 const KEY = Buffer.alloc(32, 3).toString('base64');
 const NEW_KEY = Buffer.alloc(32, 4).toString('base64');
@@ -98,5 +102,19 @@ describe('TikTok tokens at rest', () => {
     // The operator authorized again: the settings' new pair.
     expect((await tokensFor('a-new-refresh-token').load())?.accessToken).toBe('configured-access');
     await store.close();
+  });
+});
+
+database.describe('TikTok tokens shared by several processes', () => {
+  it('are refreshed by one process while the others wait and use its pair', async () => {
+    const { config, refreshes } = await shop();
+    const stores = await Promise.all([0, 1, 2].map(() => openPostgresStore({ url: database.url })));
+    try {
+      const clients = stores.map((store) => createTikTokFromConfig(config(), captureLogs().log, { store }));
+      await Promise.all(clients.map((client) => client.getCategories()));
+      expect(refreshes()).toBe(1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
   });
 });
