@@ -22,7 +22,7 @@ export function openStore(config: Config, log?: Logger): Promise<Store> {
  */
 export async function openRunLedgerFor(config: Config, log?: Logger): Promise<{ ledger: RunLedger; close(): Promise<void> }> {
   if (!config.DATABASE_URL) return { ledger: await openFileRunLedger(config.DATA_DIR), close: async () => undefined };
-  // A few connections: each job running holds one for its advisory lock.
-  const ledger = await openPostgresRunLedger({ url: config.DATABASE_URL, poolSize: 4, ...(log ? { log } : {}) });
+  // A few connections: each job running holds one for its advisory lock; more jobs due at once wait their turn.
+  const ledger = await openPostgresRunLedger({ url: config.DATABASE_URL, poolSize: 5, ...(log ? { log } : {}) });
   return { ledger, close: () => ledger.close() };
 }
