@@ -28,10 +28,10 @@ export function sealedTokenStore(deps: { store: Store; vault: Vault | null; shop
   const name = tiktokTokensName(deps.shop);
   const seededFrom = fingerprint(deps.configured.refreshToken);
   let inMemory: TikTokTokens = deps.configured;
-  return {
+  const on = (store: Store): Pick<TokenStore, 'load' | 'save'> => ({
     async load() {
       if (!deps.vault) return inMemory;
-      const sealed = await deps.store.secrets.get(name);
+      const sealed = await store.secrets.get(name);
       if (!sealed) return deps.configured;
       const stored = storedTokensSchema.parse(JSON.parse(deps.vault.open(sealed)));
       if (stored.seededFrom !== seededFrom) return deps.configured;
@@ -44,10 +44,14 @@ export function sealedTokenStore(deps: { store: Store; vault: Vault | null; shop
         deps.log.warn('SHOPSHIFT_SECRET_KEY is not set, so the refreshed TikTok tokens are kept in memory only and are lost on restart; set it (openssl rand -base64 32) to store them encrypted.');
         return;
       }
-      await deps.store.secrets.put(deps.vault.seal(name, JSON.stringify({ ...tokens, seededFrom }), deps.now()));
+      await store.secrets.put(deps.vault.seal(name, JSON.stringify({ ...tokens, seededFrom }), deps.now()));
     },
-    // Under the store's lock for the shop's tokens: of several processes one refreshes, the others read its pair.
-    exclusive: (work) => deps.store.exclusive(name, () => work()),
+  });
+  return {
+    ...on(deps.store),
+    // Under the store's lock for the shop's tokens (held over the call to TikTok): of several processes one
+    // refreshes, the others then read its pair.
+    exclusive: (work) => deps.store.exclusive(name, (locked) => work(on(locked))),
   };
 }
 

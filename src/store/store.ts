@@ -128,8 +128,9 @@ export interface Store {
   /**
    * Runs `work` holding the named lock, which every process on this store respects. The work reads and
    * writes through the store it is given (a call to `exclusive` on it runs at once, under the same lock):
-   * on PostgreSQL that is one transaction, rolled back if the work throws; on lowdb, which serves one
-   * process, the works of one lock run in turn.
+   * on PostgreSQL that is one transaction, rolled back if the work throws or one of its statements failed
+   * (even if the work caught that), and the given store refuses calls once the work has ended; on lowdb,
+   * which serves one process, the works of one lock run in turn.
    */
   exclusive<T>(lock: string, work: (store: Store) => Promise<T>): Promise<T>;
   /** Writes everything pending to disk now. */

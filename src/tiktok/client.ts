@@ -41,8 +41,11 @@ export interface TikTokTokens {
 export interface TokenStore {
   load(): Promise<TikTokTokens | null>;
   save(tokens: TikTokTokens): Promise<void>;
-  /** Runs a refresh while no other process sharing the tokens refreshes (a refresh token may be good for one use). */
-  exclusive?<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a refresh while no other process sharing the tokens refreshes (a refresh token may be good for one
+   * use); the work reads and saves through the token store it is given.
+   */
+  exclusive?<T>(work: (tokens: Pick<TokenStore, 'load' | 'save'>) => Promise<T>): Promise<T>;
 }
 
 export interface TikTokClientOptions {
@@ -380,7 +383,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     return tokens;
   }
 
-  async function fetchNewTokens(current: TikTokTokens): Promise<TikTokTokens> {
+  async function fetchNewTokens(current: TikTokTokens, saveTo: Pick<TokenStore, 'save'> = tokenStore): Promise<TikTokTokens> {
     if (current.refreshTokenExpiresAt * 1000 <= clock.now()) {
       throw new UpstreamError(TIKTOK_SERVICE, null, 'The TikTok Shop authorization has expired; authorize the app for the shop again.');
     }
@@ -395,7 +398,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
       refreshToken: data.refresh_token,
       refreshTokenExpiresAt: data.refresh_token_expire_in,
     };
-    await tokenStore.save(fresh);
+    await saveTo.save(fresh);
     requestLog.info({ accessTokenExpiresAt: fresh.accessTokenExpiresAt }, 'tiktok access token refreshed');
     return fresh;
   }
@@ -404,12 +407,12 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   function refreshTokens(staleAccessToken: string): Promise<TikTokTokens> {
     if (refreshing) return refreshing;
     if (tokens !== null && tokens.accessToken !== staleAccessToken) return Promise.resolve(tokens);
-    const alone = tokenStore.exclusive?.bind(tokenStore) ?? (<T>(work: () => Promise<T>) => work());
-    refreshing = alone(async () => {
+    const alone = tokenStore.exclusive?.bind(tokenStore) ?? (<T>(work: (tokens: TokenStore) => Promise<T>) => work(tokenStore));
+    refreshing = alone(async (locked) => {
       // Another process sharing the store may have refreshed already.
-      const stored = await tokenStore.load();
+      const stored = await locked.load();
       if (stored !== null && stored.accessToken !== staleAccessToken && stored.accessTokenExpiresAt * 1000 - clock.now() > REFRESH_MARGIN_MS) return stored;
-      return fetchNewTokens(stored ?? (await loadTokens()));
+      return fetchNewTokens(stored ?? (await loadTokens()), locked);
     })
       .then((fresh) => {
         tokens = fresh;

@@ -56,6 +56,18 @@ database.describe('the PostgreSQL run ledger', () => {
     expect(await ledger.lastRun('summary:slack:C5')).toEqual(later);
   });
 
+  it('stands by an occurrence it won when deleting old claims fails afterwards', async () => {
+    const ledger = await openProcess();
+    await queryDatabase(database.url, `create function refuse_delete() returns trigger language plpgsql as $$ begin raise exception 'no deleting'; end $$;
+      create trigger refuse_delete before delete on job_runs for each statement execute function refuse_delete()`);
+    try {
+      expect(await ledger.claim('summary:slack:C6', NINE, 'p1')).toBe(true);
+      expect(await claimsOf('summary:slack:C6')).toEqual([NINE]);
+    } finally {
+      await queryDatabase(database.url, 'drop trigger refuse_delete on job_runs; drop function refuse_delete()');
+    }
+  });
+
   it('lets one process at a time hold a job, until it releases it', async () => {
     const [first, second] = [await openProcess(), await openProcess()];
     const release = await first.hold('reconcile');

@@ -26,6 +26,17 @@ async function openProcess(url = database.url): Promise<Store> {
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 
+/** Resolves once a statement on the database waits for a lock another transaction holds. */
+async function lockWaits(): Promise<void> {
+  for (let tries = 0; tries < 500; tries++) {
+    const [row] = await sql<{ waiting: number }>(database.url,
+      "select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+    if (row!.waiting > 0) return;
+    await sleep(5);
+  }
+  throw new Error('no statement waits for a lock');
+}
+
 database.describe('the PostgreSQL store', () => {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((store) => store.close()));
@@ -169,6 +180,113 @@ database.describe('the PostgreSQL store', () => {
     });
     expect(result).toEqual(['mug', 'cup']);
     expect(await store.listings.get('shop-1', 'bowl')).toBeUndefined();
+  });
+
+  it('keeps a listing’s seller SKUs as its last put has them when two processes put it at once', async () => {
+    const [first, second] = [await openProcess(), await openProcess()];
+    await first.listings.put(makeListing({ sellerSkus: ['OLD'] }));
+    let racing: Promise<void> | undefined;
+    await first.exclusive('listings:shop-1', async (inside) => {
+      await inside.listings.put(makeListing({ sellerSkus: ['A'] }));
+      // The other process puts the listing again while this put is not yet committed: it waits for it.
+      racing = second.listings.put(makeListing({ sellerSkus: ['B'] }));
+      await lockWaits();
+    });
+    await racing;
+    expect((await second.listings.get('shop-1', 'mug'))?.sellerSkus).toEqual(['B']);
+    expect(await second.listings.findBySellerSku('shop-1', 'A')).toBeUndefined();
+    expect(await sql(database.url, 'select sku, handle from listing_skus order by sku')).toEqual([{ sku: 'B', handle: 'mug' }]);
+    await second.listings.put(makeListing({ handle: 'cup', sellerSkus: ['A'] }));
+  });
+
+  it('undoes what a failed work under a lock left running, and refuses calls after the work ended', async () => {
+    const store = await openProcess();
+    let leaked: Store | undefined;
+    await expect(store.exclusive('alerts:shop-1', async (inside) => {
+      leaked = inside;
+      await Promise.all([inside.listings.list('shop-1'), inside.webhooks.markProcessed('n-1'), inside.listings.put(makeListing()), Promise.reject(new Error('boom'))]);
+    })).rejects.toThrow('boom');
+    expect(await store.listings.get('shop-1', 'mug')).toBeUndefined();
+    expect(await store.webhooks.markProcessed('n-1')).toBe(true);
+    await expect(leaked!.webhooks.markProcessed('n-2')).rejects.toThrow(/ended/);
+    expect(await store.webhooks.markProcessed('n-2')).toBe(true);
+  });
+
+  it('commits what a work under a lock started but did not wait for, before it lets go of the lock', async () => {
+    const store = await openProcess();
+    await store.exclusive('alerts:shop-1', async (inside) => {
+      void inside.listings.list('shop-1');
+      void inside.webhooks.markProcessed('n-1');
+    });
+    expect(await store.webhooks.markProcessed('n-1')).toBe(false);
+  });
+
+  it('fails a work under a lock whose transaction a failed statement aborted, rather than report it done', async () => {
+    const store = await openProcess();
+    await expect(store.exclusive('migration:shop-1', async (inside) => {
+      await inside.webhooks.markProcessed('n-1');
+      // A text column cannot hold NUL: the statement fails (as one cancelled by a timeout would), and with it the transaction.
+      await inside.listings.get('shop-1', 'nul \u0000').catch(() => undefined);
+      return 'done';
+    })).rejects.toThrow(/rolled back/);
+    expect(await store.webhooks.markProcessed('n-1')).toBe(true);
+  });
+
+  it('fails a work under a lock whose connection is lost, without taking the process down', async () => {
+    const store = await openProcess();
+    await expect(store.exclusive('alerts:shop-1', async (inside) => {
+      await inside.webhooks.markProcessed('n-1');
+      await sql(database.url, "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and state = 'idle in transaction'");
+      await sleep(50);
+      await inside.webhooks.markProcessed('n-2');
+    })).rejects.toThrow();
+    expect(await store.webhooks.markProcessed('n-1')).toBe(true);
+    expect(await store.webhooks.markProcessed('n-2')).toBe(true);
+  });
+
+  it('keeps connections free for other calls while works of one lock wait their turn', async () => {
+    const store = await openPostgresStore({ url: database.url, poolSize: 2 });
+    opened.push(store);
+    let open!: () => void;
+    let holding!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const works = Array.from({ length: 4 }, () => store.exclusive('alerts:shop-1', () => {
+      holding();
+      return gate;
+    }));
+    await held;
+    const answer = await Promise.race([store.webhooks.markProcessed('n-1'), sleep(2_000).then(() => 'starved')]);
+    open();
+    await Promise.all(works);
+    expect(answer).toBe(true);
+  });
+
+  it('does not claim a message its owner finished while the claim waited for it', async () => {
+    const [first, second] = [await openProcess(), await openProcess()];
+    const message = makeOutboxMessage({ nextAttemptAt: new Date(0).toISOString() });
+    await first.saveAlerts({ outbox: [message] });
+    let claim: ReturnType<Store['outbox']['claim']> | undefined;
+    await first.exclusive('outbox', async (inside) => {
+      await inside.saveAlerts({ outbox: [{ ...message, state: 'delivered', body: null, ref: '1.2' }] });
+      claim = second.outbox.claim({ owner: 'host:2', platforms: ['slack'], now: Date.now(), claimMs: 60_000, pacingMs: {}, limit: 10 });
+      await lockWaits();
+    });
+    expect((await claim!).messages).toEqual([]);
+    expect(await sql(database.url, 'select claim_owner from outbox')).toEqual([{ claim_owner: null }]);
+  });
+
+  it('keeps records whose text was cut inside an emoji or holds a NUL, which jsonb refuses, the broken character replaced', async () => {
+    const store = await openProcess();
+    // "…" after half an emoji: what slicing a message to a length does to "Title 😀 too long".
+    const cut = `Title ${'😀'.slice(0, 1)}…`;
+    await store.listings.put(makeListing({ state: 'rejected', reasons: [cut, 'nul \u0000 inside'] }));
+    await store.saveAlerts({ incidents: [makeIncident({ reasons: [cut] })], outbox: [makeOutboxMessage({ error: cut })] });
+    await store.activity.record({ at: new Date().toISOString(), shop: 'shop-1', platform: 'slack', channelId: 'C1', userId: 'U1', userName: 'ada', action: 'map set', detail: cut, ok: true });
+    expect((await store.listings.get('shop-1', 'mug'))?.reasons).toEqual(['Title \ufffd…', 'nul \ufffd inside']);
+    expect((await store.incidents.get('i1'))?.reasons).toEqual(['Title \ufffd…']);
+    expect((await store.outbox.get('o1'))?.error).toBe('Title \ufffd…');
+    expect((await store.activity.since('shop-1', 0)).map((entry) => entry.detail)).toEqual(['Title \ufffd…']);
   });
 
   it('keeps an audit run’s verdicts apart, returning them all and updating one in place', async () => {

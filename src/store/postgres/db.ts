@@ -10,8 +10,6 @@ export type Row = pg.QueryResultRow;
  */
 export interface Db {
   query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
-  /** One statement whose failure leaves an enclosing transaction usable (a savepoint there). */
-  atomic<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
   /** All of the work or none of it: a transaction, or a savepoint inside one. */
   transaction<T>(work: (db: Db) => Promise<T>): Promise<T>;
 }
@@ -38,28 +36,57 @@ export function lockKey(name: string): string {
   return createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
 }
 
+/**
+ * A client out of the pool, with a listener for the errors of its connection while it is out: the pool
+ * only listens while a client is idle in it, and an 'error' nobody listens for ends the process. The
+ * connection's error is handed back with the client, so a lost connection is not pooled again.
+ */
+export async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; release(error?: Error): void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release(error) {
+      client.off('error', onError);
+      client.release(error ?? lost);
+    },
+  };
+}
+
+/** COMMIT of a transaction a failed statement aborted: PostgreSQL rolls it back and says so only in the command tag. */
+export class TransactionRolledBackError extends Error {
+  constructor() {
+    super('The transaction was rolled back: one of its statements failed, and the work went on as if it had not.');
+    this.name = 'TransactionRolledBackError';
+  }
+}
+
 /** Runs work on one client in BEGIN … COMMIT, rolling back when it throws. */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const result = await work(client);
-    await client.query('COMMIT');
+    const commit = await client.query('COMMIT');
+    if (commit.command === 'ROLLBACK') throw new TransactionRolledBackError();
     return result;
   } catch (error) {
     // A connection that cannot even roll back is thrown away rather than handed to the next caller.
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }
 
 export function poolDb(pool: pg.Pool): Db {
   return {
     query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
-    atomic: async (text, params) => (await pool.query(text, params as unknown[])).rows,
     transaction: (work) => inTransaction(pool, (client) => work(transactionDb(client))),
   };
 }
@@ -81,26 +108,44 @@ export function transactionDb(client: pg.PoolClient, depth = 1): Db {
   }
   return {
     query: async (text, params) => (await client.query(text, params as unknown[])).rows,
-    atomic: (text, params) => transaction((db) => db.query(text, params)),
     transaction,
   };
+}
+
+/** A Db whose calls run one at a time, until it is ended. */
+export interface SessionDb extends Db {
+  /**
+   * Waits for the calls made so far (and those they make in turn), then refuses any later one: the
+   * transaction they belong to is about to end, and its client to go back to the pool.
+   */
+  end(): Promise<void>;
 }
 
 /**
  * Runs the calls one at a time: work under a lock may call the store concurrently, and on one
  * client the statements of two savepoints must not interleave.
  */
-export function oneAtATime(db: Db): Db {
+export function oneAtATime(db: Db): SessionDb {
   let last: Promise<unknown> = Promise.resolve();
+  let ended = false;
   function queue<T>(call: () => Promise<T>): Promise<T> {
+    if (ended) return Promise.reject(new Error('The work under this lock has ended: the store it was given can no longer be used.'));
     const next = last.then(call, call);
     last = next.catch(() => undefined);
     return next;
   }
   return {
     query: (text, params) => queue(() => db.query(text, params)),
-    atomic: (text, params) => queue(() => db.atomic(text, params)),
     transaction: (work) => queue(() => db.transaction(work)),
+    async end() {
+      // A call that settles may make another (a retry, a second statement): let its continuation run before looking again.
+      for (let seen: Promise<unknown> | undefined; seen !== last;) {
+        seen = last;
+        await seen;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      ended = true;
+    },
   };
 }
 

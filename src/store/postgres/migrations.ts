@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../../log.js';
-import { lockKey } from './db.js';
+import { checkOut, lockKey } from './db.js';
 
 export interface Migration {
   version: number;
@@ -106,7 +106,7 @@ const MIGRATION_LOCK = lockKey('shopshift:schema-migrations');
  * take turns, so the second finds the work done. Returns the versions it applied.
  */
 export async function migrate(pool: pg.Pool, log?: Logger, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   let broken: Error | undefined;
   try {
     await client.query('select pg_advisory_lock($1::bigint)', [MIGRATION_LOCK]);
@@ -138,6 +138,6 @@ export async function migrate(pool: pg.Pool, log?: Logger, migrations: readonly 
     broken = error as Error;
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }

@@ -52,14 +52,24 @@ export function claimOutbox(db: Db, { owner, platforms, now, claimMs, pacingMs, 
       if (dueAt <= now && taken.length < limit) taken.push(head);
       else nextDueAt = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, Math.max(dueAt, now));
     }
-    if (taken.length > 0) {
-      await tx.query('update outbox set claim_owner = $1, claimed_until_ms = $2 where id = any($3::text[])', [owner, now + claimMs, taken.map((head) => head.id)]);
+    if (taken.length === 0) return { messages: [], nextDueAt };
+    // The update waits for a transaction saving a head (its owner finishing it as an earlier claim ran out), then looks
+    // at the head as saved: one no longer due is left, and the message handed out is the one saved, not the one read.
+    const claimed = await tx.query<{ id: string; platform: string; channel_id: string; doc: unknown }>(
+      `update outbox set claim_owner = $1, claimed_until_ms = $2
+       where id = any($3::text[]) and state in ('pending', 'sending') and next_attempt_at_ms <= $4
+       returning id, platform, channel_id, doc`,
+      [owner, now + claimMs, taken.map((head) => head.id), now],
+    );
+    if (claimed.length > 0) {
       await tx.query(
         'update outbox_channels set last_claimed_at_ms = $1 where (platform, channel_id) in (select * from unnest($2::text[], $3::text[]))',
-        [now, taken.map((head) => head.platform), taken.map((head) => head.channel_id)],
+        [now, claimed.map((row) => row.platform), claimed.map((row) => row.channel_id)],
       );
     }
-    return { messages: taken.map((head) => outboxMessageSchema.parse(head.doc)), nextDueAt };
+    const docOf = new Map(claimed.map((row) => [row.id, row.doc]));
+    const messages = taken.filter((head) => docOf.has(head.id)).map((head) => outboxMessageSchema.parse(docOf.get(head.id)));
+    return { messages, nextDueAt };
   });
 }
 

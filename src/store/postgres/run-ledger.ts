@@ -70,23 +70,32 @@ export async function openPostgresRunLedger({ url, poolSize = 10, keepMs = 7 * D
       });
       if (now() - prunedAt >= PRUNE_EVERY_MS) {
         prunedAt = now();
-        await prune();
+        // The claim stands whatever happens here: thrown, it would read as lost and the occurrence would never run.
+        await prune().catch((error: unknown) => log?.warn({ err: error }, 'PostgreSQL run ledger prune failed'));
       }
       return won;
     },
     async hold(job) {
       const client = await pool.connect();
       const key = lockKey(`job:${job}`);
+      // Out of the pool the client is not listened to by it, and an 'error' nobody hears ends the process: one that
+      // loses its connection (even during the statement below) is told of it.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost ??= error;
+        log?.warn({ err: error, job }, 'PostgreSQL connection holding a job lost');
+      };
+      client.on('error', onError);
       let acquired = false;
       try {
         acquired = (await client.query<{ acquired: boolean }>('select pg_try_advisory_lock($1::bigint) as acquired', [key])).rows[0]?.acquired === true;
       } finally {
-        if (!acquired) client.release();
+        if (!acquired) {
+          client.off('error', onError);
+          client.release(lost);
+        }
       }
       if (!acquired) return null;
-      // While held the client is out of the pool, which no longer listens for its errors.
-      const onError = (error: Error) => log?.warn({ err: error, job }, 'PostgreSQL connection holding a job lost');
-      client.on('error', onError);
       held.add(client);
       return async () => {
         if (!held.delete(client)) return;
@@ -97,7 +106,7 @@ export async function openPostgresRunLedger({ url, poolSize = 10, keepMs = 7 * D
           broken = error as Error;
         } finally {
           client.off('error', onError);
-          client.release(broken);
+          client.release(broken ?? lost);
         }
       };
     },

@@ -12,7 +12,7 @@ import { migrate } from './migrations.js';
 import { claimOutbox, releaseOutbox } from './outbox.js';
 import { pruneStore } from './prune.js';
 import {
-  activityTable, auditsTable, categoryRequirementsTable, incidentsTable, jobsTable, mappingsTable, mutesTable, outboxChannelsTable, outboxTable,
+  activityTable, auditsTable, categoryRequirementsTable, incidentsTable, jobsTable, json, mappingsTable, mutesTable, outboxChannelsTable, outboxTable,
   secretsTable, subscriptionsTable, suggestionsTable, summariesTable, upsertRows, verdictsTable,
 } from './tables.js';
 
@@ -30,16 +30,23 @@ const DUPLICATE_KEY = '23505';
 /** A put racing another over the same SKU may find the conflicting row gone by the time it looks: it tries again. */
 const PUT_LISTING_ATTEMPTS = 3;
 
-/** Replaces the listing and the SKUs it holds in one statement; a SKU another listing holds breaks the primary key. */
-const PUT_LISTING = `
-  with listing as (
-    insert into listings (shop, handle, state, tiktok_product_id, doc) values ($1, $2, $3, $4, $5)
-    on conflict (shop, handle) do update set state = excluded.state, tiktok_product_id = excluded.tiktok_product_id, doc = excluded.doc
-  ), released as (
-    delete from listing_skus where shop = $1 and handle = $2 and sku <> all($6::text[])
+/**
+ * A listing is put in two statements of one transaction. The first writes its row, whose lock makes a
+ * concurrent put of the same listing wait; the second, which sees what was committed when it began,
+ * then finds exactly the SKUs the listing's last put left, releases those it no longer has and takes the
+ * new ones. (In one statement, a put that waited would miss the SKUs the put it waited for took.)
+ */
+const PUT_LISTING_ROW = `
+  insert into listings (shop, handle, state, tiktok_product_id, doc) values ($1, $2, $3, $4, $5)
+  on conflict (shop, handle) do update set state = excluded.state, tiktok_product_id = excluded.tiktok_product_id, doc = excluded.doc`;
+
+/** The listing's SKUs; one another listing holds breaks the primary key. */
+const PUT_LISTING_SKUS = `
+  with released as (
+    delete from listing_skus where shop = $1 and handle = $2 and sku <> all($3::text[])
   )
   insert into listing_skus (shop, sku, handle)
-  select distinct $1::text, wanted.sku, $2::text from unnest($6::text[]) as wanted(sku)
+  select distinct $1::text, wanted.sku, $2::text from unnest($3::text[]) as wanted(sku)
   where not exists (select 1 from listing_skus held where held.shop = $1 and held.sku = wanted.sku and held.handle = $2)`;
 
 const COUNT_COLUMN = { ready: 'ready', warnings: 'warnings', blocked: 'blocked' } as const satisfies Record<Verdict, string>;
@@ -59,7 +66,10 @@ function storeOn(db: Db, { activityKeptMs, exclusive, close }: StoreParts): Stor
     const skus = listing.sellerSkus;
     for (let attempt = 1; ; attempt++) {
       try {
-        await db.atomic(PUT_LISTING, [listing.shop, listing.handle, listing.state, listing.tiktokProductId, JSON.stringify(listing), skus]);
+        await db.transaction(async (tx) => {
+          await tx.query(PUT_LISTING_ROW, [listing.shop, listing.handle, listing.state, listing.tiktokProductId, json(listing)]);
+          await tx.query(PUT_LISTING_SKUS, [listing.shop, listing.handle, skus]);
+        });
         return;
       } catch (error) {
         if ((error as { code?: string }).code !== DUPLICATE_KEY || attempt >= PUT_LISTING_ATTEMPTS) throw error;
@@ -194,7 +204,7 @@ function storeOn(db: Db, { activityKeptMs, exclusive, close }: StoreParts): Stor
         await db.query(
           `insert into days (shop, date, by_state, audits_finished_at) values ($1, $2, $3, '[]')
            on conflict (shop, date) do update set by_state = excluded.by_state`,
-          [shop, date, JSON.stringify(byState)],
+          [shop, date, json(byState)],
         );
       },
       async since(shop, from) {
@@ -255,22 +265,40 @@ export async function openPostgresStore({ url, poolSize = 10, activityKeptMs = A
   timer.unref();
   let closed = false;
 
+  // The works of one lock queue here before they take a connection: waiting their turn on the server, each
+  // would hold one of the pool's, leaving none for the rest of the process.
+  const turns = new Map<string, Promise<unknown>>();
+  function inTurn<T>(lock: string, run: () => Promise<T>): Promise<T> {
+    const turn = (turns.get(lock) ?? Promise.resolve()).then(run);
+    const settled = turn.catch(() => undefined);
+    turns.set(lock, settled);
+    void settled.then(() => {
+      if (turns.get(lock) === settled) turns.delete(lock);
+    });
+    return turn;
+  }
+
   return storeOn(db, {
     activityKeptMs,
-    exclusive: (lock, work) => inTransaction(pool, async (client) => {
+    exclusive: (lock, work) => inTurn(lock, () => inTransaction(pool, async (client) => {
       const lockedDb = oneAtATime(transactionDb(client));
-      await lockedDb.query('select pg_advisory_xact_lock($1::bigint)', [lockKey(`store:${lock}`)]);
-      const inside: Store = storeOn(lockedDb, {
-        activityKeptMs,
-        // Advisory locks are re-entrant: the same lock is already held and another one joins the transaction.
-        exclusive: async (innerLock, innerWork) => {
-          await lockedDb.query('select pg_advisory_xact_lock($1::bigint)', [lockKey(`store:${innerLock}`)]);
-          return innerWork(inside);
-        },
-        close: async () => undefined,
-      });
-      return work(inside);
-    }),
+      try {
+        await lockedDb.query('select pg_advisory_xact_lock($1::bigint)', [lockKey(`store:${lock}`)]);
+        const inside: Store = storeOn(lockedDb, {
+          activityKeptMs,
+          // Advisory locks are re-entrant: the same lock is already held and another one joins the transaction.
+          exclusive: async (innerLock, innerWork) => {
+            await lockedDb.query('select pg_advisory_xact_lock($1::bigint)', [lockKey(`store:${innerLock}`)]);
+            return innerWork(inside);
+          },
+          close: async () => undefined,
+        });
+        return await work(inside);
+      } finally {
+        // Calls the work started and left running belong to the transaction: they end before it does, and none starts after.
+        await lockedDb.end();
+      }
+    })),
     async close() {
       if (closed) return;
       closed = true;

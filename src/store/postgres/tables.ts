@@ -15,7 +15,15 @@ export interface Table<T> {
   onReplace?: readonly string[];
 }
 
-const json = (value: unknown) => JSON.stringify(value);
+/** A lone half of a surrogate pair (text cut inside an emoji), or NUL: JavaScript strings hold them, jsonb refuses them. */
+const NOT_IN_JSONB = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/g;
+
+/**
+ * A record as jsonb takes it: the characters it refuses are replaced by U+FFFD (as Node replaces a lone
+ * surrogate when it writes text as UTF-8, to a text column for one), rather than have the whole record refused.
+ */
+export const json = (value: unknown): string =>
+  JSON.stringify(value, (_key, field: unknown) => (typeof field === 'string' ? field.replace(NOT_IN_JSONB, '\ufffd') : field));
 const text = (name: string) => [name, 'text'] as const;
 const ms = (name: string) => [name, 'float8'] as const;
 const doc = ['doc', 'jsonb'] as const;
