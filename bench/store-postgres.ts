@@ -2,7 +2,7 @@
 import { copyStoreDataToPostgres } from '../src/store/postgres/copy.js';
 import { openPostgresStore } from '../src/store/postgres/store.js';
 import { emptyStoreData } from '../src/store/schema.js';
-import type { Listing } from '../src/store/store.js';
+import { benchListing as listing } from './store.js';
 import { createTestDatabase, findPostgresBinaries, NO_SERVER_MESSAGE, startThrowawayPostgres } from '../test/support/postgres-server.js';
 
 export interface PostgresStoreBench {
@@ -11,13 +11,6 @@ export interface PostgresStoreBench {
   /** Writing the listings in by `store copy`'s batched inserts. */
   copySeconds: number;
 }
-
-/** The same listings as bench/store.ts's lowdb benchmark. */
-const listing = (i: number): Listing => ({
-  shop: 'shop', handle: `product-${i}`, title: `Stoneware Mug ${i}`, sellerSkus: [`SKU-${i}-0`, `SKU-${i}-1`, `SKU-${i}-2`],
-  tiktokProductId: String(1729592969712207008n + BigInt(i)), state: 'in_review', reasons: [], tiktokStatus: 'PENDING', attempts: 1,
-  runId: 'run', idempotencyKey: `shop:product-${i}`, createdAt: '2026-11-25T10:00:00.000Z', updatedAt: '2026-11-25T10:00:00.000Z',
-});
 
 export async function benchDatabase(): Promise<{ url: string; dispose(): Promise<void> }> {
   let adminUrl = process.env.TEST_DATABASE_URL;
