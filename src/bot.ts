@@ -64,7 +64,8 @@ async function botRoutes(
         body,
         headers.authorization,
       );
-      for (const event of answer.change ? alertsForStatusChange(answer.change) : []) void raise(event);
+      // Answered once the alert is recorded: a process stopped meanwhile has not told TikTok it took the failure.
+      for (const event of answer.change ? alertsForStatusChange(answer.change) : []) await raise(event);
       return { status: answer.status, body: answer.body };
     };
   }
@@ -81,8 +82,8 @@ async function botRoutes(
         body,
         headers,
       );
-      if (answer.syncFailure) void raise({ kind: 'sync_failure', shop, ...answer.syncFailure });
-      if (answer.syncRecovered) void raise({ kind: 'recovered', shop, handle: answer.syncRecovered, of: ['sync_failure'] });
+      if (answer.syncFailure) await raise({ kind: 'sync_failure', shop, ...answer.syncFailure });
+      if (answer.syncRecovered) await raise({ kind: 'recovered', shop, handle: answer.syncRecovered, of: ['sync_failure'] });
       return { status: answer.status, body: answer.body };
     };
   }

@@ -50,6 +50,11 @@ export function createAlerts(deps: {
   const settings = { ...DEFAULT_ALERT_SETTINGS, ...deps.settings };
   const shops = new Set(deps.shops ?? []);
   const working = new Set<Promise<unknown>>();
+  /**
+   * Raises waiting for their shop's lock, recorded together in one change when their turn comes: under a
+   * burst that is one transaction for many failures instead of one each.
+   */
+  const gathering = new Map<string, { event: AlertEvent; resolve(outcome: RaiseOutcome): void; reject(error: unknown): void }[]>();
   let flushTimer: NodeJS.Timeout | null = null;
   let maintenanceTimer: NodeJS.Timeout | null = null;
 
@@ -75,8 +80,11 @@ export function createAlerts(deps: {
   /** The steps of a change, reading and writing through the store the lock gave. */
   function alertSteps(store: Store, queued: () => void) {
 
+    // Read once per change: a batch of raises under one lock sees one set of subscriptions.
+    const subscriptionsOf = new Map<string, Promise<AlertSubscription[]>>();
     async function channelsFor(incident: Pick<Incident, 'shop' | 'kind' | 'severity' | 'reasons'>): Promise<ChannelRef[]> {
-      return (await store.alerts.subscriptions(incident.shop))
+      if (!subscriptionsOf.has(incident.shop)) subscriptionsOf.set(incident.shop, store.alerts.subscriptions(incident.shop));
+      return (await subscriptionsOf.get(incident.shop)!)
         .filter((subscription) => wants(subscription, incident))
         .map(({ platform, channelId }) => ({ platform, channelId }));
     }
@@ -86,32 +94,69 @@ export function createAlerts(deps: {
       if (outbox.length) queued();
     }
 
-    async function openIncident(event: FailureEvent): Promise<'opened' | 'repeat' | 'held'> {
+    /**
+     * The open incidents of each product as the events of one change leave them: read from the store once
+     * per product, kept in step as events apply, and saved together at the end.
+     */
+    function eventsChange() {
+      const openBy = new Map<string, Incident[]>();
+      const changed = new Map<string, Incident>();
+      const keyOf = (shop: string, subject: string) => `${shop}\u0000${subject}`;
+      return {
+        async open(shop: string, subject: string): Promise<Incident[]> {
+          const key = keyOf(shop, subject);
+          if (!openBy.has(key)) openBy.set(key, await store.incidents.open(shop, subject));
+          return openBy.get(key)!;
+        },
+        put(incident: Incident): void {
+          const key = keyOf(incident.shop, incident.subject);
+          const others = (openBy.get(key) ?? []).filter((other) => other.id !== incident.id);
+          openBy.set(key, incident.resolvedAt === null ? [...others, incident] : others);
+          changed.set(incident.id, incident);
+        },
+        save: () => save([...changed.values()]),
+      };
+    }
+    type EventsChange = ReturnType<typeof eventsChange>;
+
+    async function openIncident(event: FailureEvent, change: EventsChange): Promise<'opened' | 'repeat' | 'held'> {
       const subject = subjectOf(event);
       const fingerprint = fingerprintOf(event);
       const at = iso(now());
-      const same = (await store.incidents.open(event.shop, subject)).find((incident) => incident.fingerprint === fingerprint);
+      const same = (await change.open(event.shop, subject)).find((incident) => incident.fingerprint === fingerprint);
       if (same) {
-        await save([{ ...same, occurrences: same.occurrences + 1, lastSeenAt: at }]);
+        change.put({ ...same, occurrences: same.occurrences + 1, lastSeenAt: at });
         return 'repeat';
       }
       const mutedUntil = event.kind === 'migration_failed' ? null : await store.alerts.mutedUntil(event.shop, subject, now());
       const base = { shop: event.shop, kind: event.kind, severity: severityOf(event), reasons: reasonsOf(event) };
-      const incident: Incident = {
+      change.put({
         id: `i${randomBytes(6).toString('base64url')}`, ...base, subject, fingerprint, headline: headlineOf(event),
         openedAt: at, lastSeenAt: at, occurrences: 1, resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null,
         pending: mutedUntil ? [] : await channelsFor(base), posts: [], notifiedAt: null, heldUntil: mutedUntil, recoveryPending: false,
-      };
-      await save([incident]);
+      });
       if (mutedUntil) deps.log.info({ kind: event.kind, subject, mutedUntil }, 'alert held back: the product is muted');
       return mutedUntil ? 'held' : 'opened';
     }
 
-    async function resolve(shop: string, subject: string, kinds?: readonly AlertKind[]): Promise<number> {
-      const open = (await store.incidents.open(shop, subject)).filter((incident) => !kinds || kinds.includes(incident.kind));
+    async function resolve(shop: string, subject: string, kinds: readonly AlertKind[] | undefined, change: EventsChange): Promise<number> {
+      const open = (await change.open(shop, subject)).filter((incident) => !kinds || kinds.includes(incident.kind));
       const at = iso(now());
-      await save(open.map((incident) => ({ ...incident, resolvedAt: at, pending: [], recoveryPending: incident.posts.length > 0 })));
+      for (const incident of open) change.put({ ...incident, resolvedAt: at, pending: [], recoveryPending: incident.posts.length > 0 });
       return open.length;
+    }
+
+    /** Each event's outcome, the incidents they changed saved in one write. */
+    async function apply(events: readonly AlertEvent[]): Promise<RaiseOutcome[]> {
+      const change = eventsChange();
+      const outcomes: RaiseOutcome[] = [];
+      for (const event of events) {
+        outcomes.push(event.kind === 'recovered'
+          ? (await resolve(event.shop, event.handle, event.of, change)) > 0 ? 'resolved' : 'nothing to resolve'
+          : await openIncident(event, change));
+      }
+      await change.save();
+      return outcomes;
     }
 
     /** Mutes that ran out release the incidents they held; a new mute holds them longer. */
@@ -214,7 +259,7 @@ export function createAlerts(deps: {
     }
 
     return {
-      openIncident, resolve, releaseHeld, announce, byPost, updatesOf, tellRecoveries, remind, save,
+      apply, releaseHeld, announce, byPost, updatesOf, tellRecoveries, remind, save,
       open: (shop: string) => store.incidents.open(shop),
       subscriptions: (shop: string) => store.alerts.subscriptions(shop),
       postedIn: (postId: string) => store.incidents.postedIn(postId),
@@ -250,12 +295,26 @@ export function createAlerts(deps: {
 
   return {
     /** Records the event: opens, repeats or resolves incidents. Messages follow at the next flush. */
-    raise(event: AlertEvent): Promise<'opened' | 'repeat' | 'held' | 'resolved' | 'nothing to resolve'> {
+    raise(event: AlertEvent): Promise<RaiseOutcome> {
       shops.add(event.shop);
-      return serial(event.shop, async (steps) => {
-        if (event.kind === 'recovered') return (await steps.resolve(event.shop, event.handle, event.of)) > 0 ? 'resolved' : 'nothing to resolve';
-        return steps.openIncident(event);
-      }).finally(flushSoon);
+      return new Promise<RaiseOutcome>((resolve, reject) => {
+        const open = gathering.get(event.shop);
+        if (open) return void open.push({ event, resolve, reject });
+        const batch = [{ event, resolve, reject }];
+        gathering.set(event.shop, batch);
+        serial(event.shop, async (steps) => {
+          // Raises arriving from now on wait for the next turn at the lock, as one batch.
+          gathering.delete(event.shop);
+          return steps.apply(batch.map((raised) => raised.event));
+        }).then(
+          (outcomes) => batch.forEach((raised, i) => raised.resolve(outcomes[i]!)),
+          (error: unknown) => batch.forEach((raised) => raised.reject(error)),
+        ).finally(() => {
+          // A change that failed before its turn came leaves no batch for later raises to join.
+          if (gathering.get(event.shop) === batch) gathering.delete(event.shop);
+          flushSoon();
+        });
+      });
     },
     flush,
     /** Stops the reminders of the incidents a message announced and updates it everywhere; the number acknowledged. */
@@ -288,6 +347,7 @@ export function createAlerts(deps: {
 }
 
 export type Alerts = ReturnType<typeof createAlerts>;
+export type RaiseOutcome = 'opened' | 'repeat' | 'held' | 'resolved' | 'nothing to resolve';
 
 /** The alert a listing's change of state calls for, if any: a rejection, or a recovery once it is live. */
 export function alertForStatusChange(change: { before: Listing; after: Listing }): AlertEvent | null {

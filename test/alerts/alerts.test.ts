@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { alertForStatusChange, createAlerts } from '../../src/alerts/alerts.js';
 import { alertMessage } from '../../src/alerts/messages.js';
 import { createOutbox, type ChannelDelivery } from '../../src/alerts/outbox.js';
@@ -71,6 +71,18 @@ const textOf = (reply: Reply) => renderText(reply.parts);
 const buttonsOf = (reply: Reply) => reply.parts.flatMap((part) => (part.kind === 'buttons' ? part.buttons.map((button) => button.label) : []));
 
 describe('raising an alert', () => {
+  it('records raises that arrive while the shop’s lock is taken together, in one change, each with its own outcome', async () => {
+    const { store, alerts, subscribe } = await setUp();
+    await subscribe('slack', 'C1', ['listing_rejected']);
+    const changes = vi.spyOn(store, 'exclusive');
+    const events = [...Array.from({ length: 50 }, (_, i) => rejected(`mug-${i}`)), rejected('mug-0')];
+    const outcomes = await Promise.all(events.map((event) => alerts.raise(event)));
+    expect(outcomes.filter((outcome) => outcome === 'opened')).toHaveLength(50);
+    expect(outcomes.at(-1)).toBe('repeat');
+    expect(changes.mock.calls.length).toBeLessThanOrEqual(2);
+    expect((await store.incidents.open('shop-1', 'mug-0'))[0]?.occurrences).toBe(2);
+  });
+
   it('posts to every channel subscribed to its kind and shop, once the group window has passed', async () => {
     const { alerts, subscribe, after, headlines } = await setUp();
     await subscribe('slack', 'C1', ['sync_failure']);
