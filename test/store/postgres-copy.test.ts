@@ -19,9 +19,11 @@ async function lowdbStoreWithEverything(): Promise<string> {
   const store = await openLowdbStore({ dir });
   await store.listings.put(makeListing({ sellerSkus: ['MUG-1', 'MUG-2'], tiktokProductId: '1729592969712207008', state: 'live' }));
   await store.listings.put(makeListing({ handle: 'cup', sellerSkus: ['CUP-1'] }));
+  // One instant for both runs and the day, so a copy made around midnight still finds one day.
+  const finishedAt = recently(9);
   for (const id of ['run-1', 'run-2']) {
     await store.audits.save({
-      id, shop: 'shop-1', location: 'a.csv', sourceLabel: 'a.csv', region: 'US', startedAt: recently(10), finishedAt: recently(9),
+      id, shop: 'shop-1', location: 'a.csv', sourceLabel: 'a.csv', region: 'US', startedAt: recently(10), finishedAt,
       counts: { audited: 2, ready: 1, warnings: 1, blocked: 0, skipped: 0 }, verdicts: { mug: 'ready', cup: 'warnings' },
     });
   }
@@ -35,7 +37,7 @@ async function lowdbStoreWithEverything(): Promise<string> {
     incidents: [makeIncident({ openedAt: recently(3), posts: ['o1'], pending: [] })],
     outbox: [makeOutboxMessage({ updatedAt: recently(3) }), makeOutboxMessage({ id: 'o2', mode: 'thread', target: 'o1', updatedAt: recently(2) })],
   });
-  await store.days.record('shop-1', recently(0).slice(0, 10), { live: 1, pending: 1 });
+  await store.days.record('shop-1', finishedAt.slice(0, 10), { live: 1, pending: 1 });
   await store.activity.record({ at: recently(1), shop: 'shop-1', platform: 'slack', channelId: 'C1', userId: 'U1', userName: 'ada', action: 'map set', detail: 'Mugs 600024', ok: true });
   await store.secrets.put({ name: 'tiktok-tokens:shop-1', keyId: 'k1', iv: 'aXY=', tag: 'dGFn', data: 'ZGF0YQ==', updatedAt: recently(60) });
   await store.suggestions.put({ shop: 'shop-1', key: 'Tea Towels', id: 's1', categoryId: '600144', path: 'Home > Tea Towels', askedAt: recently(20), products: 3, listedAt: null });
