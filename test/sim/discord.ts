@@ -397,7 +397,12 @@ interface Session {
   socket: WebSocket;
   identified: boolean;
   seq: number;
+  /** [shard id, shard count] from IDENTIFY; [0, 1] when the client sent none. */
+  shard: [number, number];
 }
+
+/** Which shard receives a guild's events: (guild_id >> 22) % shard_count, as Discord documents. */
+const shardOf = (guildId: string, count: number) => Number((BigInt(guildId) >> 22n) % BigInt(count));
 
 interface Waiter {
   match: (call: SimCall) => boolean;
@@ -578,7 +583,7 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
   }
 
   wss.on('connection', (socket) => {
-    const session: Session = { socket, identified: false, seq: 0 };
+    const session: Session = { socket, identified: false, seq: 0, shard: [0, 1] };
     sessions.add(session);
     socket.on('close', () => sessions.delete(session));
     socket.on('message', (raw) => {
@@ -600,14 +605,23 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
             socket.close(4004, 'Authentication failed.');
             return;
           }
+          if (Array.isArray(data.shard)) {
+            const [id, count] = data.shard.map(Number) as [number, number];
+            if (!(Number.isInteger(id) && Number.isInteger(count) && count >= 1 && id >= 0 && id < count)) {
+              socket.close(4010, 'Invalid shard.');
+              return;
+            }
+            session.shard = [id, count];
+          }
           session.identified = true;
+          const ownsGuild = announceGuild && shardOf(guildId, session.shard[1]) === session.shard[0];
           dispatchEvent(session, 'READY', {
-            v: 10, user: { ...botUser, mfa_enabled: false, verified: true }, guilds: announceGuild ? [{ id: guildId, unavailable: true }] : [],
-            session_id: randomBytes(16).toString('hex'), resume_gateway_url: `${baseUrl.replace(/^http/, 'ws')}/gateway`, shard: [0, 1],
+            v: 10, user: { ...botUser, mfa_enabled: false, verified: true }, guilds: ownsGuild ? [{ id: guildId, unavailable: true }] : [],
+            session_id: randomBytes(16).toString('hex'), resume_gateway_url: `${baseUrl.replace(/^http/, 'ws')}/gateway`, shard: session.shard,
             application: { id: applicationId, flags: 0 }, private_channels: [], relationships: [], presences: [], guild_join_requests: [],
             geo_ordered_rtc_regions: [], user_settings: {}, _trace: ['discord-sim'],
           });
-          if (announceGuild) dispatchEvent(session, 'GUILD_CREATE', guildObject());
+          if (ownsGuild) dispatchEvent(session, 'GUILD_CREATE', guildObject());
           break;
         case 6:
           session.identified = true;
@@ -620,10 +634,13 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
     send(session, { op: 10, d: { heartbeat_interval: heartbeatIntervalMs, _trace: ['discord-sim'] }, s: null, t: null });
   });
 
+  /** A guild's event, to each session on the shard that owns the guild. */
   function broadcast(type: string, data: Json): void {
     const ready = [...sessions].filter((session) => session.identified);
     if (ready.length === 0) throw new Error('discord sim: no gateway session has identified; start the bot first');
-    for (const session of ready) dispatchEvent(session, type, data);
+    const owners = ready.filter((session) => shardOf(guildId, session.shard[1]) === session.shard[0]);
+    if (owners.length === 0) throw new Error(`discord sim: no session holds the shard of guild ${guildId}`);
+    for (const session of owners) dispatchEvent(session, type, data);
   }
 
   function interactionBase(kind: 'command' | 'component', input: { userId?: string; roleIds?: string[]; channelId?: string }) {
