@@ -75,7 +75,8 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`shopshift: ${toUserText(error, ref)}\n`);
     return 2;
   } finally {
-    if (opened) await (await opened).close();
+    // A store that failed to open was reported above; there is nothing to close.
+    if (opened) await opened.then((store) => store.close(), () => undefined);
   }
 }
 

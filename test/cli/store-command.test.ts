@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import { withTestDatabase } from '../support/postgres.js';
@@ -63,5 +63,15 @@ database.describe('shopshift store copy', () => {
     const wrong = await shopshift(['store', 'copy', '--to', 'mysql://root:hunter2-secret@db/shop'], {});
     expect(wrong.stderr).toContain('--to takes a postgres:// or postgresql:// URL.');
     expect(wrong.stderr).not.toContain('hunter2-secret');
+  });
+});
+
+describe('a PostgreSQL store that cannot be reached', () => {
+  it('stops the command with one line naming the server, never its password', async () => {
+    const answer = await shopshift(['map', 'list'], { DATABASE_URL: 'postgres://bot:hunter2-secret@127.0.0.1:1/shopshift' });
+    expect(answer.code).toBe(2);
+    expect(answer.stderr.trim()).toBe(
+      'shopshift: The PostgreSQL store at 127.0.0.1:1/shopshift could not be opened (connect ECONNREFUSED 127.0.0.1:1). Check DATABASE_URL and that the server is running.');
+    expect(`${answer.stdout}${answer.stderr}`).not.toContain('hunter2-secret');
   });
 });
