@@ -232,7 +232,7 @@ export async function startBot(config: Config, store: Store, log: Logger, option
   const deliveries: Partial<Record<Platform, ChannelDelivery>> = { ...options.deliveries };
   const outbox = createOutbox({
     store, deliveries, log,
-    settings: { pacingMs: { slack: config.SLACK_CHANNEL_PACING_MS, discord: config.DISCORD_CHANNEL_PACING_MS }, maxAttempts: config.OUTBOX_MAX_ATTEMPTS },
+    settings: { pacingMs: { slack: config.SLACK_CHANNEL_PACING_MS, discord: config.DISCORD_CHANNEL_PACING_MS }, maxAttempts: config.OUTBOX_MAX_ATTEMPTS, claimMs: config.OUTBOX_CLAIM_MS },
     // Discord's REST calls are all counted below; Slack's own client is the outbox's, so its deliveries are its upstream calls.
     onDelivered: (message) => {
       metrics.delivered(message.platform);

@@ -140,6 +140,8 @@ export const configSchema = z.object({
   SLACK_CHANNEL_PACING_MS: z.coerce.number().int().min(0).max(60_000).default(1_100),
   DISCORD_CHANNEL_PACING_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** How long a process's claim on an outbox message holds if the process stops answering (several processes on PostgreSQL). */
+  OUTBOX_CLAIM_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
   RECONCILE_CRON: z.string().trim().refine((pattern) => cron.validate(pattern), 'expected a cron pattern such as */15 * * * *').default('*/15 * * * *'),
   /** TikTok delivers product status webhooks to /webhooks/tiktok, so the reconcile job need not poll listings. */
   TIKTOK_WEBHOOKS: z.preprocess((value) => (value === '' || value === undefined ? undefined : String(value).toLowerCase() === 'true'), z.boolean().default(false)),

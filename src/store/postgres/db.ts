@@ -15,7 +15,11 @@ export interface Db {
 }
 
 export function openPool({ url, max, log }: { url: string; max: number; log?: Logger }): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: 'shopshift' });
+  const pool = new pg.Pool({
+    connectionString: url, max, application_name: 'shopshift',
+    // TCP keepalive: a connection to a server that vanished (or from a client that did) is noticed, and its locks let go.
+    keepAlive: true,
+  });
   // An idle connection the server drops (restart, failover) must not take the process down.
   pool.on('error', (error) => log?.warn({ err: error, database: describeDatabaseUrl(url) }, 'PostgreSQL connection lost'));
   return pool;
