@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { RESTEvents } from 'discord.js';
 import { createCommands } from '../commands/index.js';
-import { alertsForStatusChange, createAlerts, type AlertEvent, type ChannelPoster } from './alerts/alerts.js';
+import { alertsForStatusChange, createAlerts, type AlertEvent, type Alerts, type ChannelPoster } from './alerts/alerts.js';
 import { createOutbox, type ChannelDelivery, type Platform } from './alerts/outbox.js';
 import { createDiscordBot } from './chat/discord/client.js';
 import { createServices, type ShopshiftServices } from './chat/services.js';
@@ -38,7 +38,7 @@ export const hasChatCredentials = (config: Config): boolean => Boolean(config.SL
 
 /** The bot's own HTTP routes: TikTok's and Shopify's webhooks (when configured), the health check and the metrics. */
 async function botRoutes(
-  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, metrics: BotMetrics,
+  config: Config, store: Store, log: Logger, alerts: Pick<Alerts, 'withLock'>, raise: (event: AlertEvent) => Promise<unknown>, metrics: BotMetrics,
 ): Promise<Record<string, RawRoute>> {
   const queued = async () => (await store.outbox.unfinished()).length;
   const routes: Record<string, RawRoute> = {
@@ -60,12 +60,13 @@ async function botRoutes(
         {
           store, appKey: config.TIKTOK_APP_KEY!, appSecret: config.TIKTOK_APP_SECRET!, log, now: () => Date.now(),
           shopFor: (shopId) => (!config.TIKTOK_SHOP_ID || shopId === config.TIKTOK_SHOP_ID ? shop : null),
+          // The delivery marked processed, the listing's state and its alert are kept together: a process that dies
+          // before answering leaves nothing half done, and TikTok's retry (to any process) does it all.
+          commit: (forShop, work) => alerts.withLock(forShop, (locked, record) => work(locked, async (change) => void (await record(alertsForStatusChange(change))))),
         },
         body,
         headers.authorization,
       );
-      // Answered once the alert is recorded: a process stopped meanwhile has not told TikTok it took the failure.
-      for (const event of answer.change ? alertsForStatusChange(answer.change) : []) await raise(event);
       return { status: answer.status, body: answer.body };
     };
   }
@@ -257,7 +258,7 @@ export async function startBot(config: Config, store: Store, log: Logger, option
     migrationDeps: () => createMigrationDeps(config, store, log, { dryRun: false, observe }),
   });
   const migrationJobs = await createMigrationJobsRunner(config, store, log, raise, { ledger, owner }, services);
-  const routes = await botRoutes(config, store, log, raise, metrics);
+  const routes = await botRoutes(config, store, log, alerts, raise, metrics);
   const intake: (() => Promise<void>)[] = [];
   const disconnect: (() => Promise<void>)[] = [];
 

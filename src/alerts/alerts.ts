@@ -54,7 +54,7 @@ export function createAlerts(deps: {
    * Raises waiting for their shop's lock, recorded together in one change when their turn comes: under a
    * burst that is one transaction for many failures instead of one each.
    */
-  const gathering = new Map<string, { event: AlertEvent; resolve(outcome: RaiseOutcome): void; reject(error: unknown): void }[]>();
+  const gathering = new Map<string, { work: LockedWork<unknown>; resolve(result: unknown): void; reject(error: unknown): void }[]>();
   let flushTimer: NodeJS.Timeout | null = null;
   let maintenanceTimer: NodeJS.Timeout | null = null;
 
@@ -259,7 +259,7 @@ export function createAlerts(deps: {
     }
 
     return {
-      apply, releaseHeld, announce, byPost, updatesOf, tellRecoveries, remind, save,
+      store, apply, releaseHeld, announce, byPost, updatesOf, tellRecoveries, remind, save,
       open: (shop: string) => store.incidents.open(shop),
       subscriptions: (shop: string) => store.alerts.subscriptions(shop),
       postedIn: (postId: string) => store.incidents.postedIn(postId),
@@ -293,29 +293,43 @@ export function createAlerts(deps: {
     return posted;
   }
 
+  /**
+   * Work on a shop's alerts under its lock, across processes: it gets the locked store and a way to record
+   * events in the same change, so what it writes and the alerts it raises are kept together or not at all.
+   * Works waiting for the lock go together, in one change, when their turn comes (one transaction for many
+   * under a burst); if that change fails, each of them fails.
+   */
+  function withLock<T>(shop: string, work: LockedWork<T>): Promise<T> {
+    shops.add(shop);
+    return new Promise<T>((resolve, reject) => {
+      const entry = { work: work as LockedWork<unknown>, resolve: resolve as (result: unknown) => void, reject };
+      const open = gathering.get(shop);
+      if (open) return void open.push(entry);
+      const batch = [entry];
+      gathering.set(shop, batch);
+      serial(shop, async (steps) => {
+        // Works arriving from now on wait for the next turn at the lock, as one batch.
+        gathering.delete(shop);
+        const results: unknown[] = [];
+        for (const { work: next } of batch) results.push(await next(steps.store, steps.apply));
+        return results;
+      }).then(
+        (results) => batch.forEach((waiting, i) => waiting.resolve(results[i])),
+        (error: unknown) => batch.forEach((waiting) => waiting.reject(error)),
+      ).finally(() => {
+        // A change that failed before its turn came leaves no batch for later works to join.
+        if (gathering.get(shop) === batch) gathering.delete(shop);
+        flushSoon();
+      });
+    });
+  }
+
   return {
     /** Records the event: opens, repeats or resolves incidents. Messages follow at the next flush. */
     raise(event: AlertEvent): Promise<RaiseOutcome> {
-      shops.add(event.shop);
-      return new Promise<RaiseOutcome>((resolve, reject) => {
-        const open = gathering.get(event.shop);
-        if (open) return void open.push({ event, resolve, reject });
-        const batch = [{ event, resolve, reject }];
-        gathering.set(event.shop, batch);
-        serial(event.shop, async (steps) => {
-          // Raises arriving from now on wait for the next turn at the lock, as one batch.
-          gathering.delete(event.shop);
-          return steps.apply(batch.map((raised) => raised.event));
-        }).then(
-          (outcomes) => batch.forEach((raised, i) => raised.resolve(outcomes[i]!)),
-          (error: unknown) => batch.forEach((raised) => raised.reject(error)),
-        ).finally(() => {
-          // A change that failed before its turn came leaves no batch for later raises to join.
-          if (gathering.get(event.shop) === batch) gathering.delete(event.shop);
-          flushSoon();
-        });
-      });
+      return withLock(event.shop, async (_store, record) => (await record([event]))[0]!);
     },
+    withLock,
     flush,
     /** Stops the reminders of the incidents a message announced and updates it everywhere; the number acknowledged. */
     async acknowledge(postId: string, by: string): Promise<number> {
@@ -348,6 +362,8 @@ export function createAlerts(deps: {
 
 export type Alerts = ReturnType<typeof createAlerts>;
 export type RaiseOutcome = 'opened' | 'repeat' | 'held' | 'resolved' | 'nothing to resolve';
+/** Work under a shop's alert lock: the locked store, and `record` to raise events in the same change. */
+export type LockedWork<T> = (store: Store, record: (events: readonly AlertEvent[]) => Promise<RaiseOutcome[]>) => Promise<T>;
 
 /** The alert a listing's change of state calls for, if any: a rejection, or a recovery once it is live. */
 export function alertForStatusChange(change: { before: Listing; after: Listing }): AlertEvent | null {

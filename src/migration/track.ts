@@ -89,6 +89,12 @@ export interface WebhookDeps {
   client?: TikTokShopClient;
   log: Logger;
   now(): number;
+  /**
+   * Runs the webhook's writes (its delivery id marked processed, the listing's new state) and `alert` on the
+   * change as one unit, so a process that dies midway leaves the delivery unprocessed for TikTok's retry.
+   * Without it they run on `store` one by one.
+   */
+  commit?<T>(shop: string, work: (store: Store, alert: (change: StatusChange) => Promise<void>) => Promise<T>): Promise<T>;
 }
 
 export interface WebhookAnswer {
@@ -113,9 +119,12 @@ export async function handleTikTokWebhook(deps: WebhookDeps, rawBody: Buffer, au
   if (shop === null) return { status: 200, body: 'unknown shop ignored' };
   const event = parseProductEvent(webhook.value);
   if (!event.ok) return { status: 400, body: 'malformed product event' };
-  if (!(await deps.store.webhooks.markProcessed(webhook.value.notificationId))) return { status: 200, body: 'duplicate ignored' };
-  if (event.value === null || event.value.type !== WEBHOOK_TYPES.productStatusChange) return { status: 200, body: 'ignored' };
+  const { notificationId } = webhook.value;
+  if (event.value === null || event.value.type !== WEBHOOK_TYPES.productStatusChange) {
+    return (await deps.store.webhooks.markProcessed(notificationId)) ? { status: 200, body: 'ignored' } : { status: 200, body: 'duplicate ignored' };
+  }
 
+  // The product is read before anything is written: no call to TikTok is made while the shop's writes are held up.
   const { productId, status, suspendedReason } = event.value;
   let tiktokStatus = status === 'PRODUCT_FIRST_PASS_REVIEW' ? 'ACTIVATE' : status === 'PRODUCT_AUDIT_FAILURE' ? 'FAILED' : null;
   let reasons = suspendedReason ? [suspendedReason] : [];
@@ -129,7 +138,13 @@ export async function handleTikTokWebhook(deps: WebhookDeps, rawBody: Buffer, au
       deps.log.warn({ err: error, productId }, 'could not read the product a webhook named; the reconcile job will');
     }
   }
-  if (tiktokStatus === null) return { status: 200, body: 'status unknown; left to reconcile' };
-  const change = await applyProductStatus(deps.store, shop, productId, { status: tiktokStatus, reasons }, deps.now());
-  return { status: 200, body: 'ok', ...(change ? { change } : {}) };
+  const known = tiktokStatus;
+  const commit = deps.commit ?? ((_shop, work) => work(deps.store, async () => undefined));
+  return commit(shop, async (store, alert): Promise<WebhookAnswer> => {
+    if (!(await store.webhooks.markProcessed(notificationId))) return { status: 200, body: 'duplicate ignored' };
+    if (known === null) return { status: 200, body: 'status unknown; left to reconcile' };
+    const change = await applyProductStatus(store, shop, productId, { status: known, reasons }, deps.now());
+    if (change) await alert(change);
+    return { status: 200, body: 'ok', ...(change ? { change } : {}) };
+  });
 }
