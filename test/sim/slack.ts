@@ -35,6 +35,10 @@ export interface SlackSimOptions {
   channels?: string[];
   /** Starts with a per-channel posting limit on (see `limitChannelPosts`). */
   channelPostLimit?: ChannelPostLimit;
+  /** More tokens of the same bot (as after a token rotation), so calls show which process made them. */
+  extraBotTokens?: string[];
+  /** chat.postMessage stores the message at once but answers after this long, as a slow network would. */
+  postAnswerDelayMs?: number;
 }
 
 /** A token bucket per channel for chat.postMessage (Slack: about one message a second per channel, short bursts allowed). */
@@ -193,6 +197,8 @@ export interface SlackSim {
    * without an answer, as a crash or timeout mid-call would look to the client.
    */
   failAfterPosting(times?: number): void;
+  /** chat.postMessage calls made with the token whose message is stored and whose answer is still held back (`postAnswerDelayMs`). */
+  postsAwaitingAnswer(token: string): number;
   /** Polls until `probe` returns a value (not undefined/false/null), or rejects after `timeoutMs`. */
   waitFor<T>(probe: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   sendSlashCommand(appUrl: string, command: SlashCommandInput, signing: SigningOptions): Promise<AppAnswer>;
@@ -260,6 +266,9 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 
 export async function startSlackSim(options: SlackSimOptions = {}): Promise<SlackSim> {
   const botToken = options.botToken ?? 'xoxb-sim-bot-token';
+  const extraBotTokens = new Set(options.extraBotTokens ?? []);
+  /** chat.postMessage calls stored but not yet answered, by token. */
+  const postsUnanswered = new Map<string, number>();
   const appToken = options.appToken ?? 'xapp-sim-app-token';
   const teamId = options.teamId ?? 'T0SIM';
   const botUserId = options.botUserId ?? 'UBOT';
@@ -384,7 +393,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       limited.remaining--;
       return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(limited.retryAfterSeconds) } };
     }
-    const expectedToken = method === 'apps.connections.open' ? appToken : botToken;
+    const expectedToken = method === 'apps.connections.open' ? appToken : token !== null && extraBotTokens.has(token) ? token : botToken;
     if (token !== expectedToken) return { status: 200, body: { ok: false, error: token ? 'invalid_auth' : 'not_authed' } };
     const failure = failures.find((fault) => fault.remaining > 0 && fault.method === method);
     if (failure) {
@@ -519,6 +528,12 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
         return void req.socket.destroy();
       }
       calls.push({ method, args, token, status: answer.status, error: answer.body.ok === false ? String(answer.body.error) : null, at: Date.now() });
+      if (method === 'chat.postMessage' && options.postAnswerDelayMs) {
+        const by = token ?? '';
+        postsUnanswered.set(by, (postsUnanswered.get(by) ?? 0) + 1);
+        await new Promise((resolve) => setTimeout(resolve, options.postAnswerDelayMs));
+        postsUnanswered.set(by, postsUnanswered.get(by)! - 1);
+      }
       return void json(res, answer.status, answer.body, answer.headers);
     }
 
@@ -629,6 +644,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       buckets.clear();
     },
     rateLimitedPosts: (channel) => calls.filter((call) => call.method === 'chat.postMessage' && call.status === 429 && (channel === undefined || call.args.channel === channel)).length,
+    postsAwaitingAnswer: (token) => postsUnanswered.get(token) ?? 0,
     failAfterPosting(times = 1) {
       dropsLeft += times;
     },

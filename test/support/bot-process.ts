@@ -10,6 +10,8 @@ export interface BotProcess {
   lines: Record<string, unknown>[];
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL: dies at once, as in a crash. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -47,8 +49,12 @@ export async function startBotProcess(env: NodeJS.ProcessEnv, { timeoutMs = 30_0
       url,
       lines,
       async stop() {
-        if (child.exitCode === null) child.kill('SIGTERM');
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         return (await exited)[0];
+      },
+      async kill() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
       },
     };
   } catch (error) {
