@@ -24,7 +24,7 @@ import type { Config } from './config.js';
 import { shopKeyOf } from './config.js';
 import { createHttpServer, type RawRoute } from './http/server.js';
 import type { Logger } from './log.js';
-import { handleTikTokWebhook } from './migration/track.js';
+import { handleTikTokWebhook, type CommitChange } from './migration/track.js';
 import { handleShopifyWebhook } from './shopify/webhooks.js';
 import { auditSettingsFrom, createAuditContext } from './audit/context.js';
 import { createBotMetrics, type BotMetrics } from './observability/bot-metrics.js';
@@ -35,6 +35,10 @@ import { stopInOrder, type StopOutcome, type StopStep } from './stop-in-order.js
 import type { Store } from './store/store.js';
 
 export const hasChatCredentials = (config: Config): boolean => Boolean(config.SLACK_BOT_TOKEN || config.DISCORD_TOKEN);
+
+/** A listing's status change written with the alerts it raises, under the shop's alert lock (see CommitChange). */
+const commitWithAlerts = (alerts: Pick<Alerts, 'withLock'>): CommitChange => (shop, work) =>
+  alerts.withLock(shop, (locked, record) => work(locked, async (change) => void (await record(alertsForStatusChange(change)))));
 
 /** The bot's own HTTP routes: TikTok's and Shopify's webhooks (when configured), the health check and the metrics. */
 async function botRoutes(
@@ -62,7 +66,7 @@ async function botRoutes(
           shopFor: (shopId) => (!config.TIKTOK_SHOP_ID || shopId === config.TIKTOK_SHOP_ID ? shop : null),
           // The delivery marked processed, the listing's state and its alert are kept together: a process that dies
           // before answering leaves nothing half done, and TikTok's retry (to any process) does it all.
-          commit: (forShop, work) => alerts.withLock(forShop, (locked, record) => work(locked, async (change) => void (await record(alertsForStatusChange(change))))),
+          commit: commitWithAlerts(alerts),
         },
         body,
         headers.authorization,
@@ -133,8 +137,8 @@ function tiktokOrNull(config: Config, log: Logger, observe: UpstreamObserver, st
 
 /** The reconcile job on its cron: listings polled when TikTok sends no webhooks, changed products re-audited; changes raise alerts. */
 async function createReconcileRunner(
-  config: Config, store: Store, log: Logger, raise: (event: AlertEvent) => Promise<unknown>, run: { ledger: RunLedger; owner: string },
-  observe: UpstreamObserver,
+  config: Config, store: Store, log: Logger, alerts: Pick<Alerts, 'withLock'>, raise: (event: AlertEvent) => Promise<unknown>,
+  run: { ledger: RunLedger; owner: string }, observe: UpstreamObserver,
 ) {
   const shop = shopKeyOf(config);
   const runner = createJobRunner({ ...run, log, now: () => Date.now() });
@@ -147,9 +151,9 @@ async function createReconcileRunner(
       store, shop, log, now: () => Date.now(), ...run,
       tiktok: tiktokOrNull(config, log, observe, store),
       hasTikTokWebhook: config.TIKTOK_WEBHOOKS,
-      onChange: (change) => {
-        for (const event of alertsForStatusChange(change)) void raise(event);
-      },
+      // Each polled change is written with its alerts, as a webhook's is; nothing is left to raise after.
+      commit: commitWithAlerts(alerts),
+      onChange: () => undefined,
       shopify: shopifyAccessFrom(config, log, observe),
       download: sourceLimitsFrom(config),
       audit: { context, statuses: new Set(config.AUDIT_STATUSES) },
@@ -252,7 +256,7 @@ export async function startBot(config: Config, store: Store, log: Logger, option
   const { ledger, close: closeLedger } = await openRunLedgerFor(config, log);
   const owner = processOwner();
   const summaries = createSummaryScheduler({ store, shop, posters, log, now: () => Date.now(), ledger, owner });
-  const reconcile = await createReconcileRunner(config, store, log, raise, { ledger, owner }, observe);
+  const reconcile = await createReconcileRunner(config, store, log, alerts, raise, { ledger, owner }, observe);
   const services = createServices({
     config, store, log, now: () => Date.now(), raise, acknowledge: (messageId, by) => alerts.acknowledge(messageId, by), onSummariesChanged: () => summaries.reload(),
     migrationDeps: () => createMigrationDeps(config, store, log, { dryRun: false, observe }),

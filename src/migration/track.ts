@@ -63,14 +63,31 @@ export async function applyProductStatus(
 }
 
 /** Polls TikTok for listings still in review: the way to learn outcomes for shops without webhooks. */
-export async function reconcileListings(deps: { store: Store; client: TikTokShopClient; log: Logger; now(): number }, shop: string): Promise<StatusChange[]> {
+/**
+ * Writes a listing's status change and the alerts it raises as one unit: a process that dies midway leaves
+ * neither, so the change is seen again (by a webhook's retry or the next poll) and its alert raised then.
+ */
+export type CommitChange = <T>(shop: string, work: (store: Store, alert: (change: StatusChange) => Promise<void>) => Promise<T>) => Promise<T>;
+
+/** Without a CommitChange: the writes go to the store one by one and no alert is raised here. */
+const writeAlone = (store: Store): CommitChange => (_shop, work) => work(store, async () => undefined);
+
+export async function reconcileListings(
+  deps: { store: Store; client: TikTokShopClient; log: Logger; now(): number; commit?: CommitChange }, shop: string,
+): Promise<StatusChange[]> {
   const waiting = await deps.store.listings.list(shop, { states: ['in_review'] });
+  const commit = deps.commit ?? writeAlone(deps.store);
   const changes: StatusChange[] = [];
   for (const listing of waiting) {
     if (!listing.tiktokProductId) continue;
     try {
       const product = await deps.client.getProduct(listing.tiktokProductId);
-      const change = await applyProductStatus(deps.store, shop, product.id, { status: product.status, reasons: describeAuditFailures(product.auditFailedReasons) }, deps.now());
+      const update = { status: product.status, reasons: describeAuditFailures(product.auditFailedReasons) };
+      const change = await commit(shop, async (store, alert) => {
+        const changed = await applyProductStatus(store, shop, product.id, update, deps.now());
+        if (changed && changed.after !== changed.before) await alert(changed);
+        return changed;
+      });
       if (change && change.after !== change.before) changes.push(change);
     } catch (error) {
       deps.log.warn({ err: error, productId: listing.tiktokProductId }, 'reconcile could not read the product');
@@ -94,7 +111,7 @@ export interface WebhookDeps {
    * change as one unit, so a process that dies midway leaves the delivery unprocessed for TikTok's retry.
    * Without it they run on `store` one by one.
    */
-  commit?<T>(shop: string, work: (store: Store, alert: (change: StatusChange) => Promise<void>) => Promise<T>): Promise<T>;
+  commit?: CommitChange;
 }
 
 export interface WebhookAnswer {
@@ -139,7 +156,7 @@ export async function handleTikTokWebhook(deps: WebhookDeps, rawBody: Buffer, au
     }
   }
   const known = tiktokStatus;
-  const commit = deps.commit ?? ((_shop, work) => work(deps.store, async () => undefined));
+  const commit = deps.commit ?? writeAlone(deps.store);
   return commit(shop, async (store, alert): Promise<WebhookAnswer> => {
     if (!(await store.webhooks.markProcessed(notificationId))) return { status: 200, body: 'duplicate ignored' };
     if (known === null) return { status: 200, body: 'status unknown; left to reconcile' };

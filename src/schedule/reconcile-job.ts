@@ -4,7 +4,7 @@ import type { ShopifyAdminAccess } from '../catalog/open-source.js';
 import { shopifyGraphqlSource } from '../catalog/shopify-graphql.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { reconcileListings, type StatusChange } from '../migration/track.js';
+import { reconcileListings, type CommitChange, type StatusChange } from '../migration/track.js';
 import type { AuditRun, Store } from '../store/store.js';
 import type { TikTokShopClient } from '../tiktok/api.js';
 import type { RunLedger } from './run-ledger.js';
@@ -21,8 +21,10 @@ export interface ReconcileJobDeps {
   tiktok: TikTokShopClient | null;
   /** TikTok delivers this shop's product webhooks, so listings in review need no polling. */
   hasTikTokWebhook: boolean;
-  /** Each listing state the poll changed; the caller raises the alerts. */
+  /** Each listing state the poll changed, once written; without `commit`, the caller raises the alerts here. */
   onChange(change: StatusChange): void | Promise<void>;
+  /** Writes each change with the alerts it raises, as one unit (see CommitChange). */
+  commit?: CommitChange;
   /** The store's Admin API (shopifyAccessFrom); without credentials its createClient throws a ConfigError and re-audits are skipped. */
   shopify: ShopifyAdminAccess;
   download: FetchLimits;
@@ -61,7 +63,7 @@ export function reconcileJob(deps: ReconcileJobDeps): (occurrence: Date) => Prom
       return { listingsChecked: 0, changes: 0 };
     }
     const waiting = (await store.listings.list(shop, { states: ['in_review'] })).filter((listing) => listing.tiktokProductId).length;
-    const changes = waiting === 0 ? [] : await reconcileListings({ store, client: deps.tiktok, log, now: deps.now }, shop);
+    const changes = waiting === 0 ? [] : await reconcileListings({ store, client: deps.tiktok, log, now: deps.now, ...(deps.commit ? { commit: deps.commit } : {}) }, shop);
     for (const change of changes) {
       try {
         await deps.onChange(change);

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTikTokFromConfig, shopifyAccessFrom } from '../../src/app.js';
 import type { Reaudit } from '../../src/audit/reaudit.js';
 import { loadConfig } from '../../src/config.js';
-import type { StatusChange } from '../../src/migration/track.js';
+import { alertsForStatusChange, createAlerts } from '../../src/alerts/alerts.js';
+import type { CommitChange, StatusChange } from '../../src/migration/track.js';
 import { reconcileJob, type ReconcileJobDeps } from '../../src/schedule/reconcile-job.js';
 import { openFileRunLedger } from '../../src/schedule/run-ledger.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
@@ -96,6 +97,25 @@ describe('the reconcile job, polling TikTok Shop', () => {
       ['mug', 'in_review', 'live'],
       ['fake-mug', 'in_review', 'rejected'],
     ]);
+  });
+
+  it('writes each change together with the alert it raises, through the shop’s alert lock', async () => {
+    const { sim, client } = await tiktokShop();
+    const { store, logs, deps } = await setUp({ tiktok: client });
+    const alerts = createAlerts({ store, outbox: { wake: async () => undefined }, log: logs.log, shops: [SHOP] });
+    const seen: string[] = [];
+    const commit: CommitChange = (shop, work) => alerts.withLock(shop, (locked, record) => work(locked, async (change) => {
+      // The listing's new state is already written in the same change when its alert is recorded.
+      seen.push(`${change.after.handle}: ${(await locked.listings.get(shop, change.after.handle))?.state}`);
+      await record(alertsForStatusChange(change));
+    }));
+    await submit(store, client, 'fake-mug', 'Replica Designer Coffee Mug 350 ml');
+    await sim.settleReviews();
+
+    await reconcileJob({ ...deps, commit })(at('2026-03-28T10:00:00Z'));
+    expect(seen).toEqual(['fake-mug: rejected']);
+    expect((await store.incidents.open(SHOP, 'fake-mug')).map((incident) => incident.kind)).toEqual(['listing_rejected']);
+    await alerts.stop();
   });
 
   it('passes nothing on while the review is still going', async () => {
