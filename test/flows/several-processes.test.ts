@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/store.js';
 import { startSlackSim, type SlackSim } from '../sim/slack.js';
 import { makeListing } from '../store/contract.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
+import { eventually } from '../support/eventually.js';
 import { withTestDatabase } from '../support/postgres.js';
 
 const SIGNING_SECRET = 'several-processes-secret';
@@ -19,16 +20,6 @@ const productId = (i: number) => String(1729592969712207000n + BigInt(i));
 const handle = (i: number) => `product-${i}`;
 const notificationId = (i: number) => `7327112393057371${String(i).padStart(3, '0')}`;
 
-/** Polls an async probe until it gives a value. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 database.describe('three bot processes on one PostgreSQL database', () => {
   let slack: SlackSim;

@@ -6,6 +6,7 @@ import type { Store } from '../../src/store/store.js';
 import { startSlackSim, type SlackSim } from '../sim/slack.js';
 import { makeListing } from '../store/contract.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
+import { eventually } from '../support/eventually.js';
 import { withTestDatabase } from '../support/postgres.js';
 
 const SIGNING_SECRET = 'crash-signing-secret';
@@ -17,15 +18,6 @@ const database = withTestDatabase();
 
 const productId = (i: number) => String(1729592969712207000n + BigInt(i));
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 database.describe('kill -9 of one of three processes during an alert burst', () => {
   let slack: SlackSim;
