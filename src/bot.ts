@@ -27,6 +27,7 @@ import type { Logger } from './log.js';
 import { handleTikTokWebhook, type CommitChange } from './migration/track.js';
 import { handleShopifyWebhook } from './shopify/webhooks.js';
 import { auditSettingsFrom, createAuditContext } from './audit/context.js';
+import type { Reaudit } from './audit/reaudit.js';
 import { createBotMetrics, type BotMetrics } from './observability/bot-metrics.js';
 import { countCommands } from './observability/count-commands.js';
 import { checkHealth, isWritableDir } from './observability/health.js';
@@ -40,9 +41,17 @@ export const hasChatCredentials = (config: Config): boolean => Boolean(config.SL
 const commitWithAlerts = (alerts: Pick<Alerts, 'withLock'>): CommitChange => (shop, work) =>
   alerts.withLock(shop, (locked, record) => work(locked, async (change) => void (await record(alertsForStatusChange(change)))));
 
+/** The alerts a re-audit of a listed product calls for: a sync failure, or the recovery from one. */
+function syncAlertsOf(shop: string, result: Reaudit): AlertEvent[] {
+  return [
+    ...(result.syncFailure ? [{ kind: 'sync_failure', shop, ...result.syncFailure } as const] : []),
+    ...(result.syncRecovered ? [{ kind: 'recovered', shop, handle: result.syncRecovered, of: ['sync_failure'] } as const] : []),
+  ];
+}
+
 /** The bot's own HTTP routes: TikTok's and Shopify's webhooks (when configured), the health check and the metrics. */
 async function botRoutes(
-  config: Config, store: Store, log: Logger, alerts: Pick<Alerts, 'withLock'>, raise: (event: AlertEvent) => Promise<unknown>, metrics: BotMetrics,
+  config: Config, store: Store, log: Logger, alerts: Pick<Alerts, 'withLock'>, metrics: BotMetrics,
 ): Promise<Record<string, RawRoute>> {
   const queued = async () => (await store.outbox.unfinished()).length;
   const routes: Record<string, RawRoute> = {
@@ -83,12 +92,12 @@ async function botRoutes(
           store, secret: config.SHOPIFY_WEBHOOK_SECRET!, context, statuses: new Set(config.AUDIT_STATUSES), log,
           // One bot serves one shop; the HMAC, keyed with the app's secret, is what authenticates the sender.
           shopFor: () => shop,
+          // The delivery marked processed, the verdict and the sync alert are kept together, as TikTok's are.
+          commit: (forShop, work) => alerts.withLock(forShop, (locked, record) => work(locked, async (result) => void (await record(syncAlertsOf(forShop, result))))),
         },
         body,
         headers,
       );
-      if (answer.syncFailure) await raise({ kind: 'sync_failure', shop, ...answer.syncFailure });
-      if (answer.syncRecovered) await raise({ kind: 'recovered', shop, handle: answer.syncRecovered, of: ['sync_failure'] });
       return { status: answer.status, body: answer.body };
     };
   }
@@ -157,9 +166,8 @@ async function createReconcileRunner(
       shopify: shopifyAccessFrom(config, log, observe),
       download: sourceLimitsFrom(config),
       audit: { context, statuses: new Set(config.AUDIT_STATUSES) },
-      onReaudit: (result) => {
-        if (result.syncFailure) void raise({ kind: 'sync_failure', shop, ...result.syncFailure });
-        if (result.syncRecovered) void raise({ kind: 'recovered', shop, handle: result.syncRecovered, of: ['sync_failure'] });
+      onReaudit: async (result) => {
+        for (const event of syncAlertsOf(shop, result)) await raise(event);
       },
     }),
   }]);
@@ -262,7 +270,7 @@ export async function startBot(config: Config, store: Store, log: Logger, option
     migrationDeps: () => createMigrationDeps(config, store, log, { dryRun: false, observe }),
   });
   const migrationJobs = await createMigrationJobsRunner(config, store, log, raise, { ledger, owner }, services);
-  const routes = await botRoutes(config, store, log, alerts, raise, metrics);
+  const routes = await botRoutes(config, store, log, alerts, metrics);
   const intake: (() => Promise<void>)[] = [];
   const disconnect: (() => Promise<void>)[] = [];
 

@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { reauditProduct, type ReauditDeps, type SyncFailure } from '../audit/reaudit.js';
+import { reauditProduct, type Reaudit, type ReauditDeps, type SyncFailure } from '../audit/reaudit.js';
 import type { Finding, Verdict } from '../audit/verdict.js';
 import { fromStorefrontProduct, storefrontProductSchema } from '../catalog/products-json.js';
+import type { Store } from '../store/store.js';
 import { parseJsonKeepingBigIntegers } from '../tiktok/webhook.js';
 
 /** Product topics shopshift subscribes to (shopify.md §5). */
@@ -14,6 +15,12 @@ export interface ShopifyWebhookDeps extends ReauditDeps {
   secret: string;
   /** The store's shop key for `X-Shopify-Shop-Domain`; null for a shop this bot does not serve. */
   shopFor(shopDomain: string): string | null;
+  /**
+   * Runs the delivery's writes (its id marked processed, the product's new verdict) and `alert` on a listed
+   * product's re-audit as one unit, so a process that dies midway leaves the delivery to Shopify's retry.
+   * Without it they run on `store` one by one and the caller alerts from the answer.
+   */
+  commit?<T>(shop: string, work: (store: Store, alert: (result: Reaudit) => Promise<void>) => Promise<T>): Promise<T>;
 }
 
 export interface ShopifyWebhookAnswer {
@@ -110,14 +117,18 @@ export async function handleShopifyWebhook(deps: ShopifyWebhookDeps, rawBody: Bu
 
   const parsed = storefrontProductSchema.safeParse(json);
   if (!parsed.success) return { status: 400, body: 'malformed product', topic };
-  if (!(await deps.store.webhooks.markProcessed(`shopify:${deliveryId}`))) return { status: 200, body: 'duplicate ignored', topic };
   const product = fromStorefrontProduct(parsed.data);
-  const result = await reauditProduct(deps, shop, product);
-  if (!result) return { status: 200, body: `not audited (status ${product.status})`, topic };
-  const { handle, verdict, findings, syncFailure, syncRecovered } = result;
-  log.info({ topic, shop, handle, verdict, findings: findings.length }, 'shopify product re-audited');
-  return {
-    status: 200, body: 'ok', topic, reaudit: { handle, verdict, findings },
-    ...(syncFailure ? { syncFailure } : {}), ...(syncRecovered ? { syncRecovered } : {}),
-  };
+  const commit = deps.commit ?? (<T>(_shop: string, work: (store: Store, alert: (result: Reaudit) => Promise<void>) => Promise<T>) => work(deps.store, async () => undefined));
+  return commit(shop, async (store, alert): Promise<ShopifyWebhookAnswer> => {
+    if (!(await store.webhooks.markProcessed(`shopify:${deliveryId}`))) return { status: 200, body: 'duplicate ignored', topic };
+    const result = await reauditProduct({ ...deps, store }, shop, product);
+    if (!result) return { status: 200, body: `not audited (status ${product.status})`, topic };
+    const { handle, verdict, findings, syncFailure, syncRecovered } = result;
+    if (syncFailure || syncRecovered) await alert(result);
+    log.info({ topic, shop, handle, verdict, findings: findings.length }, 'shopify product re-audited');
+    return {
+      status: 200, body: 'ok', topic, reaudit: { handle, verdict, findings },
+      ...(syncFailure ? { syncFailure } : {}), ...(syncRecovered ? { syncRecovered } : {}),
+    };
+  });
 }
