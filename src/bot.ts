@@ -24,7 +24,8 @@ import type { Config } from './config.js';
 import { shopKeyOf } from './config.js';
 import { createHttpServer, type RawRoute } from './http/server.js';
 import type { Logger } from './log.js';
-import { handleTikTokWebhook, type CommitChange } from './migration/track.js';
+import { handleTikTokWebhook, type StatusChange } from './migration/track.js';
+import type { CommitWithAlerts } from './store/commit.js';
 import { handleShopifyWebhook } from './shopify/webhooks.js';
 import { auditSettingsFrom, createAuditContext } from './audit/context.js';
 import type { Reaudit } from './audit/reaudit.js';
@@ -37,9 +38,12 @@ import type { Store } from './store/store.js';
 
 export const hasChatCredentials = (config: Config): boolean => Boolean(config.SLACK_BOT_TOKEN || config.DISCORD_TOKEN);
 
-/** A listing's status change written with the alerts it raises, under the shop's alert lock (see CommitChange). */
-const commitWithAlerts = (alerts: Pick<Alerts, 'withLock'>): CommitChange => (shop, work) =>
-  alerts.withLock(shop, (locked, record) => work(locked, async (change) => void (await record(alertsForStatusChange(change)))));
+/** The alerts a listing's change of state raises (the shop is the listing's own). */
+const statusAlertsOf = (_shop: string, change: StatusChange): AlertEvent[] => alertsForStatusChange(change);
+
+/** A change written with the alerts `eventsOf` finds in it, under the shop's alert lock (see CommitWithAlerts). */
+const commitWithAlerts = <Change>(alerts: Pick<Alerts, 'withLock'>, eventsOf: (shop: string, change: Change) => AlertEvent[]): CommitWithAlerts<Change> =>
+  (shop, work) => alerts.withLock(shop, (locked, record) => work(locked, async (change) => void (await record(eventsOf(shop, change)))));
 
 /** The alerts a re-audit of a listed product calls for: a sync failure, or the recovery from one. */
 function syncAlertsOf(shop: string, result: Reaudit): AlertEvent[] {
@@ -75,7 +79,7 @@ async function botRoutes(
           shopFor: (shopId) => (!config.TIKTOK_SHOP_ID || shopId === config.TIKTOK_SHOP_ID ? shop : null),
           // The delivery marked processed, the listing's state and its alert are kept together: a process that dies
           // before answering leaves nothing half done, and TikTok's retry (to any process) does it all.
-          commit: commitWithAlerts(alerts),
+          commit: commitWithAlerts(alerts, statusAlertsOf),
         },
         body,
         headers.authorization,
@@ -93,7 +97,7 @@ async function botRoutes(
           // One bot serves one shop; the HMAC, keyed with the app's secret, is what authenticates the sender.
           shopFor: () => shop,
           // The delivery marked processed, the verdict and the sync alert are kept together, as TikTok's are.
-          commit: (forShop, work) => alerts.withLock(forShop, (locked, record) => work(locked, async (result) => void (await record(syncAlertsOf(forShop, result))))),
+          commit: commitWithAlerts(alerts, syncAlertsOf),
         },
         body,
         headers,
@@ -161,7 +165,7 @@ async function createReconcileRunner(
       tiktok: tiktokOrNull(config, log, observe, store),
       hasTikTokWebhook: config.TIKTOK_WEBHOOKS,
       // Each polled change is written with its alerts, as a webhook's is; nothing is left to raise after.
-      commit: commitWithAlerts(alerts),
+      commit: commitWithAlerts(alerts, statusAlertsOf),
       onChange: () => undefined,
       shopify: shopifyAccessFrom(config, log, observe),
       download: sourceLimitsFrom(config),

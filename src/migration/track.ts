@@ -3,6 +3,7 @@ import type { Listing, ListingState, Store } from '../store/store.js';
 import type { AuditFailedReason, TikTokShopClient } from '../tiktok/api.js';
 import { verifyWebhookSignature } from '../tiktok/signing.js';
 import { parseProductEvent, parseWebhook, WEBHOOK_TYPES } from '../tiktok/webhook.js';
+import { writeAlone, type CommitWithAlerts } from '../store/commit.js';
 
 /** TikTok's product status (§6) as the listing state shopshift tracks. */
 export function listingStateFor(status: string): ListingState {
@@ -63,20 +64,14 @@ export async function applyProductStatus(
 }
 
 /** Polls TikTok for listings still in review: the way to learn outcomes for shops without webhooks. */
-/**
- * Writes a listing's status change and the alerts it raises as one unit: a process that dies midway leaves
- * neither, so the change is seen again (by a webhook's retry or the next poll) and its alert raised then.
- */
-export type CommitChange = <T>(shop: string, work: (store: Store, alert: (change: StatusChange) => Promise<void>) => Promise<T>) => Promise<T>;
-
-/** Without a CommitChange: the writes go to the store one by one and no alert is raised here. */
-const writeAlone = (store: Store): CommitChange => (_shop, work) => work(store, async () => undefined);
+/** A listing's status change written with the alerts it raises (see CommitWithAlerts). */
+export type CommitChange = CommitWithAlerts<StatusChange>;
 
 export async function reconcileListings(
   deps: { store: Store; client: TikTokShopClient; log: Logger; now(): number; commit?: CommitChange }, shop: string,
 ): Promise<StatusChange[]> {
   const waiting = await deps.store.listings.list(shop, { states: ['in_review'] });
-  const commit = deps.commit ?? writeAlone(deps.store);
+  const commit = deps.commit ?? writeAlone<StatusChange>(deps.store);
   const changes: StatusChange[] = [];
   for (const listing of waiting) {
     if (!listing.tiktokProductId) continue;
@@ -156,7 +151,7 @@ export async function handleTikTokWebhook(deps: WebhookDeps, rawBody: Buffer, au
     }
   }
   const known = tiktokStatus;
-  const commit = deps.commit ?? writeAlone(deps.store);
+  const commit = deps.commit ?? writeAlone<StatusChange>(deps.store);
   return commit(shop, async (store, alert): Promise<WebhookAnswer> => {
     if (!(await store.webhooks.markProcessed(notificationId))) return { status: 200, body: 'duplicate ignored' };
     if (known === null) return { status: 200, body: 'status unknown; left to reconcile' };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { reauditProduct, type Reaudit, type ReauditDeps, type SyncFailure } from '../audit/reaudit.js';
 import type { Finding, Verdict } from '../audit/verdict.js';
 import { fromStorefrontProduct, storefrontProductSchema } from '../catalog/products-json.js';
-import type { Store } from '../store/store.js';
+import { writeAlone, type CommitWithAlerts } from '../store/commit.js';
 import { parseJsonKeepingBigIntegers } from '../tiktok/webhook.js';
 
 /** Product topics shopshift subscribes to (shopify.md §5). */
@@ -20,7 +20,7 @@ export interface ShopifyWebhookDeps extends ReauditDeps {
    * product's re-audit as one unit, so a process that dies midway leaves the delivery to Shopify's retry.
    * Without it they run on `store` one by one and the caller alerts from the answer.
    */
-  commit?<T>(shop: string, work: (store: Store, alert: (result: Reaudit) => Promise<void>) => Promise<T>): Promise<T>;
+  commit?: CommitWithAlerts<Reaudit>;
 }
 
 export interface ShopifyWebhookAnswer {
@@ -118,7 +118,7 @@ export async function handleShopifyWebhook(deps: ShopifyWebhookDeps, rawBody: Bu
   const parsed = storefrontProductSchema.safeParse(json);
   if (!parsed.success) return { status: 400, body: 'malformed product', topic };
   const product = fromStorefrontProduct(parsed.data);
-  const commit = deps.commit ?? (<T>(_shop: string, work: (store: Store, alert: (result: Reaudit) => Promise<void>) => Promise<T>) => work(deps.store, async () => undefined));
+  const commit = deps.commit ?? writeAlone<Reaudit>(deps.store);
   return commit(shop, async (store, alert): Promise<ShopifyWebhookAnswer> => {
     if (!(await store.webhooks.markProcessed(`shopify:${deliveryId}`))) return { status: 200, body: 'duplicate ignored', topic };
     const result = await reauditProduct({ ...deps, store }, shop, product);
