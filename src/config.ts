@@ -13,6 +13,9 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const STATUS_NAMES = ['active', 'draft', 'archived', 'unlisted'] as const;
 
+/** What DATABASE_URL and `store copy --to` take. */
+export const POSTGRES_URL = /^postgres(ql)?:\/\/\S+$/;
+
 /** Every setting shopshift reads, with its default; .env.example documents each one. */
 export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,7 +59,7 @@ export const configSchema = z.object({
 
   DATA_DIR: z.string().trim().min(1).default('./data'),
   /** A PostgreSQL database for the store instead of lowdb in DATA_DIR: for many shops or several bot processes. */
-  DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL').optional()),
+  DATABASE_URL: optionalText.pipe(z.string().regex(POSTGRES_URL, 'expected a postgres:// or postgresql:// URL').optional()),
   /** Connections each process keeps to DATABASE_URL. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
   /** Days the activity log (who changed what from chat) is kept. */

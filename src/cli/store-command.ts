@@ -1,3 +1,4 @@
+import { POSTGRES_URL } from '../config.js';
 import { UserInputError } from '../errors.js';
 import { copyLowdbToPostgres } from '../store/postgres/copy.js';
 import { describeDatabaseUrl } from '../store/postgres/db.js';
@@ -8,8 +9,6 @@ export const STORE_USAGE = `Usage: shopshift store copy --to <DATABASE_URL> [--f
   copy   moves the lowdb store (DATA_DIR, or --from DIR) into an empty PostgreSQL database,
          in one transaction, and checks every count; the lowdb folder is left as it was.
          Then set DATABASE_URL to that database and restart.`;
-
-const postgresUrl = /^postgres(ql)?:\/\/\S+$/;
 
 /** `shopshift store …`: moving the embedded store into PostgreSQL. */
 export async function storeCommand(args: string[], io: Pick<CommandIo, 'stdout' | 'config' | 'log'>): Promise<number> {
@@ -24,7 +23,7 @@ export async function storeCommand(args: string[], io: Pick<CommandIo, 'stdout' 
   const toUrl = options.get('--to');
   if (!toUrl) throw new UserInputError(`Name the PostgreSQL database to copy into with --to.\n\n${STORE_USAGE}`);
   // The URL may hold a password: it is never repeated back.
-  if (!postgresUrl.test(toUrl)) throw new UserInputError('--to takes a postgres:// or postgresql:// URL.');
+  if (!POSTGRES_URL.test(toUrl)) throw new UserInputError('--to takes a postgres:// or postgresql:// URL.');
   const fromDir = options.get('--from') ?? io.config.DATA_DIR;
   const target = describeDatabaseUrl(toUrl);
   io.stdout.write(`Copying the store in ${fromDir} into ${target}…\n`);
