@@ -1,15 +1,16 @@
 // Three bot processes on one PostgreSQL database under a burst of 10,000 listing failures, each a signed TikTok
 // webhook sent to the three in turn, into the Slack simulator with its per-channel rate limit on. Counts what was
 // posted, what was posted twice and what never was.
-import { createHmac } from 'node:crypto';
 import Papa from 'papaparse';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { copyStoreDataToPostgres } from '../src/store/postgres/copy.js';
 import { openPostgresStore } from '../src/store/postgres/store.js';
 import { emptyStoreData } from '../src/store/schema.js';
 import type { Listing } from '../src/store/store.js';
 import { startSlackSim } from '../test/sim/slack.js';
 import { startBotProcess, type BotProcess } from '../test/support/bot-process.js';
+import { outboxKeysOf } from '../test/support/outbox-keys.js';
+import { postTikTokWebhook, productStatusWebhook } from '../test/support/tiktok-webhooks.js';
 import { benchDatabase } from './store-postgres.js';
 
 export interface ProcessesBench {
@@ -62,15 +63,12 @@ export async function benchProcesses({ processes = 3, failures = 10_000, groupWi
     let next = 0;
     const send = async (): Promise<void> => {
       for (let i = next++; i < failures; i = next++) {
-        const body = JSON.stringify({
-          type: 5, tts_notification_id: `7327${String(i).padStart(15, '0')}`, shop_id: '7494049642642441621', timestamp: 1700000000,
-          data: { product_id: productId(i), status: 'PRODUCT_AUDIT_FAILURE', suspended_reason: i % 3 ? 'Main image has a watermark' : 'Title too short', update_time: 1700000000 },
+        const body = productStatusWebhook({
+          notificationId: `7327${String(i).padStart(15, '0')}`, productId: productId(i), status: 'PRODUCT_AUDIT_FAILURE',
+          reason: i % 3 ? 'Main image has a watermark' : 'Title too short',
         });
-        const answer = await request(`${bots[i % bots.length]!.url}/webhooks/tiktok`, {
-          method: 'POST', body, dispatcher, headers: { authorization: createHmac('sha256', TIKTOK.secret).update(TIKTOK.key + body).digest('hex') },
-        });
-        await answer.body.dump();
-        if (answer.statusCode !== 200) throw new Error(`webhook ${i} answered ${answer.statusCode}`);
+        const status = await postTikTokWebhook(bots[i % bots.length]!.url, body, TIKTOK, dispatcher);
+        if (status !== 200) throw new Error(`webhook ${i} answered ${status}`);
       }
     };
     await Promise.all(Array.from({ length: inFlight }, send));
@@ -88,10 +86,7 @@ export async function benchProcesses({ processes = 3, failures = 10_000, groupWi
       const deliveredSeconds = (performance.now() - started) / 1000;
 
       const messages = slack.messages(CHANNEL);
-      const keys = messages.flatMap((message) => {
-        const key = (message.metadata as { event_payload?: { key?: string } } | null)?.event_payload?.key;
-        return key ? [key] : [];
-      });
+      const keys = outboxKeysOf(messages);
       const duplicates = keys.length - new Set(keys).size;
       const inAlerts = new Set(slack.uploads.filter((file) => file.channelId === CHANNEL && file.completed)
         .flatMap((file) => Papa.parse<{ product: string }>(file.content!.toString('utf8'), { header: true, skipEmptyLines: true }).data.map((row) => row.product)));

@@ -1,11 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
 import Papa from 'papaparse';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutbox } from '../../src/alerts/outbox.js';
 import { startBot, type RunningBot } from '../../src/bot.js';
@@ -19,6 +17,7 @@ import { startDiscordSim } from '../sim/discord.js';
 import { startSlackSim, type SlackSim } from '../sim/slack.js';
 import { makeListing } from '../store/contract.js';
 import { captureLogs } from '../support/log-capture.js';
+import { postTikTokWebhook, productStatusWebhook } from '../support/tiktok-webhooks.js';
 
 const SIGNING_SECRET = 'thread-signing-secret';
 const TIKTOK = { key: '6abc123def', secret: 's3cr3t' };
@@ -49,13 +48,8 @@ describe('an alert’s life on Slack: grouped, acknowledged, recovered in its th
   });
 
   async function tiktokSays(productId: string, status: 'PRODUCT_AUDIT_FAILURE' | 'PRODUCT_FIRST_PASS_REVIEW', reason = '') {
-    const body = JSON.stringify({
-      type: 5, tts_notification_id: `73271123930573719${String(++notification).padStart(2, '0')}`, shop_id: '7494049642642441621', timestamp: 1700000000,
-      data: { product_id: productId, status, ...(reason ? { suspended_reason: reason } : {}), update_time: 1700000000 },
-    });
-    const answer = await request(`${base}/webhooks/tiktok`, { method: 'POST', body, headers: { authorization: createHmac('sha256', TIKTOK.secret).update(TIKTOK.key + body).digest('hex') } });
-    expect(answer.statusCode).toBe(200);
-    await answer.body.dump();
+    const body = productStatusWebhook({ notificationId: `73271123930573719${String(++notification).padStart(2, '0')}`, productId, status, reason });
+    expect(await postTikTokWebhook(base, body, TIKTOK)).toBe(200);
   }
 
   const topLevel = () => slack.messages(CHANNEL).filter((message) => !message.threadTs || message.threadTs === message.ts);

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import type { Store } from '../../src/store/store.js';
 import { startSlackSim, type SlackSim } from '../sim/slack.js';
 import { makeListing } from '../store/contract.js';
 import { captureLogs } from '../support/log-capture.js';
+import { postTikTokWebhook, productStatusWebhook } from '../support/tiktok-webhooks.js';
 
 const SIGNING_SECRET = 'flow-signing-secret';
 const SHOPIFY_SECRET = 'shpss_flow_secret';
@@ -71,11 +71,8 @@ describe('alerts from webhooks to the subscribed Slack channel', () => {
 
   it('posts a rejection that TikTok reports by webhook to the same channel', async () => {
     await store.listings.put(makeListing({ shop: 'default', handle: 'cup', sellerSkus: ['CUP-1'], state: 'in_review', tiktokProductId: '1729592969712207009' }));
-    const body = '{"type":5,"tts_notification_id":"7327112393057371910","shop_id":"7494049642642441621","timestamp":1700000000,"data":{"product_id":"1729592969712207009","status":"PRODUCT_AUDIT_FAILURE","suspended_reason":"Main image has a watermark","update_time":1700000000}}';
-    const signature = createHmac('sha256', TIKTOK.secret).update(TIKTOK.key + body).digest('hex');
-    const delivery = await request(`${base}/webhooks/tiktok`, { method: 'POST', body, headers: { authorization: signature } });
-    expect(delivery.statusCode).toBe(200);
-    await delivery.body.dump();
+    const body = productStatusWebhook({ notificationId: '7327112393057371910', productId: '1729592969712207009', status: 'PRODUCT_AUDIT_FAILURE', reason: 'Main image has a watermark' });
+    expect(await postTikTokWebhook(base, body, TIKTOK)).toBe(200);
     const alert = await slack.waitFor(() => postsIn('C9').find((call) => /tiktok shop rejected cup/i.test(String(call.args.text))));
     expect(String(alert.args.text)).toContain('Main image has a watermark');
   });

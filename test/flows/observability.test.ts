@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { chmod, mkdtemp, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { DISCORD_SIM_IDS, startDiscordSim } from '../sim/discord.js';
 import { startSlackSim, type SlackSim } from '../sim/slack.js';
 import { makeListing } from '../store/contract.js';
 import { captureLogs } from '../support/log-capture.js';
+import { postTikTokWebhook, productStatusWebhook } from '../support/tiktok-webhooks.js';
 
 const SIGNING_SECRET = 'observability-signing-secret';
 const TIKTOK = { key: '6abc123def', secret: 's3cr3t' };
@@ -64,11 +64,8 @@ describe('/metrics and /healthz on the bot\'s port', () => {
     await slack.waitFor(() => slack.responses.find((response) => JSON.stringify(response).includes('now receives alerts')));
 
     await store.listings.put(makeListing({ shop: 'default', handle: 'cup', sellerSkus: ['CUP-1'], state: 'in_review', tiktokProductId: '1729592969712207009' }));
-    const body = '{"type":5,"tts_notification_id":"7327112393057371911","shop_id":"7494049642642441621","timestamp":1700000000,"data":{"product_id":"1729592969712207009","status":"PRODUCT_AUDIT_FAILURE","suspended_reason":"Main image has a watermark","update_time":1700000000}}';
-    const signature = createHmac('sha256', TIKTOK.secret).update(TIKTOK.key + body).digest('hex');
-    const delivery = await request(`${base}/webhooks/tiktok`, { method: 'POST', body, headers: { authorization: signature } });
-    expect(delivery.statusCode).toBe(200);
-    await delivery.body.dump();
+    const body = productStatusWebhook({ notificationId: '7327112393057371911', productId: '1729592969712207009', status: 'PRODUCT_AUDIT_FAILURE', reason: 'Main image has a watermark' });
+    expect(await postTikTokWebhook(base, body, TIKTOK)).toBe(200);
     await slack.waitFor(() => slack.callsTo('chat.postMessage').find((call) => call.args.channel === 'C7' && /tiktok shop rejected cup/i.test(String(call.args.text))));
 
     const page = await get('/metrics');

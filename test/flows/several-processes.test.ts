@@ -1,6 +1,4 @@
-import { createHmac } from 'node:crypto';
 import Papa from 'papaparse';
-import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/store.js';
@@ -8,6 +6,8 @@ import { startSlackSim, type SlackSim } from '../sim/slack.js';
 import { makeListing } from '../store/contract.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { eventually } from '../support/eventually.js';
+import { outboxKeysOf } from '../support/outbox-keys.js';
+import { postTikTokWebhook, productStatusWebhook } from '../support/tiktok-webhooks.js';
 import { withTestDatabase } from '../support/postgres.js';
 
 const SIGNING_SECRET = 'several-processes-secret';
@@ -49,21 +49,12 @@ database.describe('three bot processes on one PostgreSQL database', () => {
   const command = (bot: BotProcess, text: string) =>
     slack.sendSlashCommand(`${bot.url}/slack/events`, { text, userId: 'U1', channelId: CHANNEL }, { signingSecret: SIGNING_SECRET });
 
-  async function tiktokSays(bot: BotProcess, notificationId: string, i: number): Promise<number> {
-    const body = JSON.stringify({
-      type: 5, tts_notification_id: notificationId, shop_id: '7494049642642441621', timestamp: 1700000000,
-      data: { product_id: productId(i), status: 'PRODUCT_AUDIT_FAILURE', suspended_reason: i % 2 ? 'Main image has a watermark' : 'Title too short', update_time: 1700000000 },
-    });
-    const answer = await request(`${bot.url}/webhooks/tiktok`, { method: 'POST', body, headers: { authorization: createHmac('sha256', TIKTOK.secret).update(TIKTOK.key + body).digest('hex') } });
-    await answer.body.dump();
-    return answer.statusCode;
-  }
+  const tiktokSays = (bot: BotProcess, notificationId: string, i: number): Promise<number> => postTikTokWebhook(bot.url, productStatusWebhook({
+    notificationId, productId: productId(i), status: 'PRODUCT_AUDIT_FAILURE', reason: i % 2 ? 'Main image has a watermark' : 'Title too short',
+  }), TIKTOK);
 
   /** Each outbox key found on Slack's messages and uploads (a key twice is a message posted twice). */
-  const postedKeys = () => slack.messages(CHANNEL).flatMap((message) => {
-    const key = (message.metadata as { event_payload?: { key?: string } } | null)?.event_payload?.key;
-    return key ? [key] : [];
-  });
+  const postedKeys = () => outboxKeysOf(slack.messages(CHANNEL));
 
   it('takes commands on any process, and announces a burst of failures delivered twice across them once each', { timeout: 60_000 }, async () => {
     expect((await command(bots[0]!, 'alerts subscribe listing_rejected')).status).toBe(200);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 import { startSlackSim } from '../sim/slack.js';
+import { outboxKeysOf } from '../support/outbox-keys.js';
 
 const WORKER = fileURLToPath(new URL('./alert-worker.ts', import.meta.url));
 const CHANNEL = 'C0CRASH';
@@ -45,10 +46,7 @@ describe('kill -9 during an alert burst', () => {
       const incidents = await store.incidents.openedSince('shop', 0);
       // Every failure the first process accepted (and maybe the one it was writing) is an incident.
       expect(incidents.length).toBeGreaterThanOrEqual(first.raised);
-      const keys = slack.messages(CHANNEL).flatMap((message) => {
-        const key = (message.metadata as { event_payload?: { key?: string } } | null)?.event_payload?.key;
-        return key ? [key] : [];
-      });
+      const keys = outboxKeysOf(slack.messages(CHANNEL));
       expect(new Set(keys).size).toBe(keys.length);
       for (const incident of incidents) {
         expect(incident.pending).toEqual([]);

@@ -1,5 +1,3 @@
-import { createHmac } from 'node:crypto';
-import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/store.js';
@@ -7,6 +5,8 @@ import { startSlackSim, type SlackSim } from '../sim/slack.js';
 import { makeListing } from '../store/contract.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { eventually } from '../support/eventually.js';
+import { outboxKeysOf } from '../support/outbox-keys.js';
+import { postTikTokWebhook, productStatusWebhook } from '../support/tiktok-webhooks.js';
 import { withTestDatabase } from '../support/postgres.js';
 
 const SIGNING_SECRET = 'crash-signing-secret';
@@ -49,17 +49,11 @@ database.describe('kill -9 of one of three processes during an alert burst', () 
 
   /** TikTok's delivery of one failure; false when the process did not answer (it died), as TikTok would see it. */
   async function deliver(bot: BotProcess, i: number): Promise<boolean> {
-    const body = JSON.stringify({
-      type: 5, tts_notification_id: `7327${String(i).padStart(15, '0')}`, shop_id: '7494049642642441621', timestamp: 1700000000,
-      data: { product_id: productId(i), status: 'PRODUCT_AUDIT_FAILURE', suspended_reason: i % 2 ? 'Main image has a watermark' : 'Title too short', update_time: 1700000000 },
+    const body = productStatusWebhook({
+      notificationId: `7327${String(i).padStart(15, '0')}`, productId: productId(i), status: 'PRODUCT_AUDIT_FAILURE',
+      reason: i % 2 ? 'Main image has a watermark' : 'Title too short',
     });
-    try {
-      const answer = await request(`${bot.url}/webhooks/tiktok`, { method: 'POST', body, headers: { authorization: createHmac('sha256', TIKTOK.secret).update(TIKTOK.key + body).digest('hex') } });
-      await answer.body.dump();
-      return answer.statusCode === 200;
-    } catch {
-      return false;
-    }
+    return postTikTokWebhook(bot.url, body, TIKTOK).then((status) => status === 200, () => false);
   }
 
   it('announces every failure once: what the dead process took is done by the others, nothing posted twice', { timeout: 90_000 }, async () => {
@@ -103,10 +97,7 @@ database.describe('kill -9 of one of three processes during an alert burst', () 
     expect(new Set(incidents.map((incident) => incident.subject)).size).toBe(FAILURES);
     // A delivery whose first try committed is a duplicate on the retry: no failure counted twice.
     expect(incidents.filter((incident) => incident.occurrences !== 1)).toEqual([]);
-    const keys = slack.messages(CHANNEL).flatMap((message) => {
-      const key = (message.metadata as { event_payload?: { key?: string } } | null)?.event_payload?.key;
-      return key ? [key] : [];
-    });
+    const keys = outboxKeysOf(slack.messages(CHANNEL));
     expect(keys.length - new Set(keys).size).toBe(0);
     for (const post of new Set(incidents.map((incident) => incident.posts[0]!))) {
       expect(await store.outbox.get(post)).toMatchObject({ state: 'delivered' });
