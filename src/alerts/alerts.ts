@@ -260,9 +260,6 @@ export function createAlerts(deps: {
 
     return {
       store, apply, releaseHeld, announce, byPost, updatesOf, tellRecoveries, remind, save,
-      open: (shop: string) => store.incidents.open(shop),
-      subscriptions: (shop: string) => store.alerts.subscriptions(shop),
-      postedIn: (postId: string) => store.incidents.postedIn(postId),
     };
   }
 
@@ -280,12 +277,12 @@ export function createAlerts(deps: {
     let posted = 0;
     for (const shop of [...shops]) {
       const waiting = await serial(shop, async (steps) => {
-        const subscriptions = await steps.subscriptions(shop);
+        const subscriptions = await steps.store.alerts.subscriptions(shop);
         await steps.releaseHeld(shop);
         posted += await steps.announce(shop, subscriptions);
         await steps.tellRecoveries(shop, subscriptions);
         await steps.remind(shop);
-        return (await steps.open(shop)).some((incident) => incident.pending.length > 0);
+        return (await steps.store.incidents.open(shop)).some((incident) => incident.pending.length > 0);
       });
       // A group whose window has not passed yet needs another look.
       if (waiting) flushSoon();
@@ -336,7 +333,7 @@ export function createAlerts(deps: {
       const shop = (await deps.store.incidents.postedIn(postId))[0]?.shop;
       if (shop === undefined) return 0;
       return serial(shop, async (steps) => {
-        const open = (await steps.postedIn(postId)).filter((incident) => incident.resolvedAt === null && incident.acknowledgedBy === null);
+        const open = (await steps.store.incidents.postedIn(postId)).filter((incident) => incident.resolvedAt === null && incident.acknowledgedBy === null);
         if (open.length === 0) return 0;
         const at = iso(now());
         const acknowledged = open.map((incident) => ({ ...incident, acknowledgedBy: by, acknowledgedAt: at }));
