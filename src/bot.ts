@@ -60,8 +60,9 @@ async function botRoutes(
   const queued = async () => (await store.outbox.unfinished()).length;
   const routes: Record<string, RawRoute> = {
     'GET /healthz': async () => {
-      const storeWritable = config.DATABASE_URL ? async () => (await queued(), true) : () => isWritableDir(config.DATA_DIR);
-      const { httpStatus, report } = await checkHealth({ storeWritable, queued, upstream: () => metrics.upstreamStatus() });
+      const { httpStatus, report } = await checkHealth({
+        ...(config.DATABASE_URL ? {} : { storeWritable: () => isWritableDir(config.DATA_DIR) }), queued, upstream: () => metrics.upstreamStatus(),
+      });
       return { status: httpStatus, body: JSON.stringify(report), contentType: 'application/json; charset=utf-8' };
     },
     'GET /metrics': async () => ({

@@ -25,8 +25,11 @@ export async function isWritableDir(dir: string): Promise<boolean> {
 }
 
 export interface HealthDeps {
-  /** lowdb: its folder can be written (isWritableDir); PostgreSQL: the database answers. */
-  storeWritable(): Promise<boolean>;
+  /**
+   * lowdb: its folder can be written (isWritableDir). Absent for a database, whose store is writable when it
+   * answers the outbox query below: asking it twice would tell nothing more.
+   */
+  storeWritable?(): Promise<boolean>;
   queued(): Promise<number>;
   upstream(): Record<UpstreamService, UpstreamStatus>;
 }
@@ -38,7 +41,8 @@ const failing = (status: UpstreamStatus) => status.lastErrorAt !== null && (stat
  * without it). A failing TikTok or Slack shows as "degraded" with 200: restarting would not mend it.
  */
 export async function checkHealth(deps: HealthDeps): Promise<{ httpStatus: 200 | 503; report: HealthReport }> {
-  const [writable, queued] = await Promise.all([deps.storeWritable().catch(() => false), deps.queued().catch(() => null)]);
+  const [dirWritable, queued] = await Promise.all([deps.storeWritable?.().catch(() => false) ?? null, deps.queued().catch(() => null)]);
+  const writable = dirWritable ?? queued !== null;
   const upstream = deps.upstream();
   const degraded = !writable || queued === null || Object.values(upstream).some(failing);
   return {

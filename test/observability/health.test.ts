@@ -59,6 +59,14 @@ describe('checkHealth', () => {
     expect(await check()).toMatchObject({ httpStatus: 200, report: { status: 'degraded', outbox: { queued: null } } });
   });
 
+  it('takes a database store as writable while it answers, and answers 503 when it does not', async () => {
+    const metrics = createBotMetrics({ queued: async () => 0 });
+    const upstream = () => metrics.upstreamStatus();
+    expect(await checkHealth({ queued: async () => 2, upstream })).toMatchObject({ httpStatus: 200, report: { status: 'ok', store: { writable: true }, outbox: { queued: 2 } } });
+    expect(await checkHealth({ queued: () => Promise.reject(new Error('connect ECONNREFUSED')), upstream }))
+      .toMatchObject({ httpStatus: 503, report: { status: 'degraded', store: { writable: false }, outbox: { queued: null } } });
+  });
+
   it('writes nothing into the data folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'shopshift-health-'));
     const { check } = await healthOf(dir);
